@@ -1,4 +1,4 @@
-//go:build tools
+//go:build detrans_deps
 
 // Package deps pins modules the build pulls in before the code that uses them lands.
 package deps
