@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
+	ds "github.com/ipfs/go-datastore"
+	"github.com/ipfs/go-datastore/query"
+	dssync "github.com/ipfs/go-datastore/sync"
+	pebbleds "github.com/ipfs/go-ds-pebble"
+
+	"github.com/detrans/detrans/ring"
+)
+
+// Store is one peer's replica storage. Safe for concurrent use (the datastores are).
+type Store struct {
+	ds ds.Batching
+}
+
+const (
+	replicaPrefix = "/r/"
+	metaPrefix    = "/m/"
+)
+
+// Open opens (creating if needed) the persistent store in dir. Every Apply is fsynced before it
+// returns; pebble's commit pipeline groups concurrent fsyncs.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create %s: %w", dir, err)
+	}
+	d, err := pebbleds.NewDatastore(dir, pebbleds.WithPebbleWriteOptions(pebble.Sync))
+	if err != nil {
+		return nil, fmt.Errorf("store: open pebble at %s: %w", dir, err)
+	}
+	return &Store{ds: d}, nil
+}
+
+// NewMemory returns a store kept in memory, for tests and the simulator. It survives a simulated
+// crash of its node simply because the simulator keeps the value.
+func NewMemory() *Store {
+	return &Store{ds: dssync.MutexWrap(ds.NewMapDatastore())}
+}
+
+// Close releases the backend.
+func (s *Store) Close() error { return s.ds.Close() }
+
+func replicaKey(pos ring.ID, key []byte) ds.Key {
+	return ds.RawKey(replicaPrefix + pos.String() + "/" + hex.EncodeToString(key))
+}
+
+func parseReplicaKey(k string) (ring.ID, []byte, error) {
+	rest, ok := strings.CutPrefix(k, replicaPrefix)
+	if !ok || len(rest) < 33 || rest[32] != '/' {
+		return ring.ID{}, nil, fmt.Errorf("%w: replica key %q", ErrCorrupt, k)
+	}
+	pos, err := ring.ParseID(rest[:32])
+	if err != nil {
+		return ring.ID{}, nil, fmt.Errorf("%w: replica key %q: %v", ErrCorrupt, k, err)
+	}
+	key, err := hex.DecodeString(rest[33:])
+	if err != nil {
+		return ring.ID{}, nil, fmt.Errorf("%w: replica key %q: %v", ErrCorrupt, k, err)
+	}
+	return pos, key, nil
+}
+
+// Get returns the replica of key stored at ring position pos. A missing replica is the zero Item
+// with found == false.
+func (s *Store) Get(ctx context.Context, pos ring.ID, key []byte) (it Item, found bool, err error) {
+	b, err := s.ds.Get(ctx, replicaKey(pos, key))
+	if errors.Is(err, ds.ErrNotFound) {
+		return Item{}, false, nil
+	}
+	if err != nil {
+		return Item{}, false, fmt.Errorf("store: get %x@%s: %w", key, pos.Short(), err)
+	}
+	it, err = decodeItem(b)
+	if err != nil {
+		return Item{}, false, fmt.Errorf("store: get %x@%s: %w", key, pos.Short(), err)
+	}
+	return it, true, nil
+}
+
+// Meta returns the metadata record name.
+func (s *Store) Meta(ctx context.Context, name string) (value []byte, found bool, err error) {
+	if err := checkMetaName(name); err != nil {
+		return nil, false, err
+	}
+	b, err := s.ds.Get(ctx, ds.RawKey(metaPrefix+name))
+	if errors.Is(err, ds.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: meta %q: %w", name, err)
+	}
+	return b, true, nil
+}
+
+func checkMetaName(name string) error {
+	if name == "" || strings.ContainsAny(name, "/\x00") {
+		return fmt.Errorf("store: invalid metadata name %q", name)
+	}
+	return nil
+}
+
+// Batch collects writes that Apply makes durable together.
+type Batch struct {
+	ops []op
+	err error
+}
+
+type op struct {
+	key   ds.Key
+	value []byte // nil: delete
+}
+
+// Put stores it as the replica of key at pos.
+func (b *Batch) Put(pos ring.ID, key []byte, it Item) {
+	b.ops = append(b.ops, op{key: replicaKey(pos, key), value: encodeItem(it)})
+}
+
+// Delete removes the replica of key at pos (after a range handed over to another peer).
+func (b *Batch) Delete(pos ring.ID, key []byte) {
+	b.ops = append(b.ops, op{key: replicaKey(pos, key)})
+}
+
+// PutMeta stores a metadata record.
+func (b *Batch) PutMeta(name string, value []byte) {
+	if err := checkMetaName(name); err != nil {
+		b.err = err
+		return
+	}
+	if value == nil {
+		value = []byte{}
+	}
+	b.ops = append(b.ops, op{key: ds.RawKey(metaPrefix + name), value: value})
+}
+
+// Len is the number of writes in the batch.
+func (b *Batch) Len() int { return len(b.ops) }
+
+// Apply writes the batch atomically and durably.
+func (s *Store) Apply(ctx context.Context, b *Batch) error {
+	if b.err != nil {
+		return b.err
+	}
+	if len(b.ops) == 0 {
+		return nil
+	}
+	bt, err := s.ds.Batch(ctx)
+	if err != nil {
+		return fmt.Errorf("store: begin batch: %w", err)
+	}
+	for _, o := range b.ops {
+		if o.value == nil {
+			err = bt.Delete(ctx, o.key)
+		} else {
+			err = bt.Put(ctx, o.key, o.value)
+		}
+		if err != nil {
+			return fmt.Errorf("store: batch write %s: %w", o.key, err)
+		}
+	}
+	if err := bt.Commit(ctx); err != nil {
+		return fmt.Errorf("store: commit batch of %d writes: %w", len(b.ops), err)
+	}
+	return nil
+}
+
+// Range calls fn for every replica whose position lies in the ring interval (from, to], in no
+// particular order. It stops at the first error fn returns. A corrupt record is reported as an
+// error naming its key.
+func (s *Store) Range(ctx context.Context, from, to ring.ID, fn func(pos ring.ID, key []byte, it Item) error) error {
+	// go-datastore queries filter by prefix only; the interval check runs here. State transfer is
+	// rare and bounded by what one peer holds, so a full scan of the replica prefix is acceptable.
+	res, err := s.ds.Query(ctx, query.Query{Prefix: strings.TrimSuffix(replicaPrefix, "/")})
+	if err != nil {
+		return fmt.Errorf("store: range query: %w", err)
+	}
+	defer res.Close()
+	for e := range res.Next() {
+		if e.Error != nil {
+			return fmt.Errorf("store: range: %w", e.Error)
+		}
+		pos, key, err := parseReplicaKey(e.Key)
+		if err != nil {
+			return err
+		}
+		if !ring.Between(from, pos, to) {
+			continue
+		}
+		it, err := decodeItem(e.Value)
+		if err != nil {
+			return fmt.Errorf("store: range at %s: %w", e.Key, err)
+		}
+		if err := fn(pos, key, it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
