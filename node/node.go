@@ -1,0 +1,284 @@
+package node
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/detrans/detrans/ring"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
+)
+
+// machine is the part of *ring.Node the driver uses; an interface so transport tests can run a
+// stand-in.
+type machine interface {
+	Bootstrap(now ring.Time, contacts []ring.NodeRef)
+	Step(now ring.Time, m ring.Message)
+	Tick(now ring.Time)
+	Lookup(now ring.Time, key ring.ID) uint64
+	Leave(now ring.Time)
+	Ready() ring.Output
+	State() ring.State
+}
+
+// newMachine is replaced in tests that exercise the driver without the real ring.
+var newMachine = func(cfg ring.Config, self ring.NodeRef, seed int64) machine {
+	return ring.New(cfg, self, seed)
+}
+
+// Node is one running peer. All methods are safe for concurrent use.
+type Node struct {
+	s     *settings
+	log   *slog.Logger
+	host  host.Host
+	dht   *dht.IpfsDHT
+	mdns  mdns.Service
+	self  ring.NodeRef
+	start time.Time
+
+	ctx    context.Context // canceled at the end of Close: aborts dials, writes, pings
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // goroutines started by this package other than the loop and writers
+
+	inbound  chan ring.Message
+	calls    chan func(now ring.Time)
+	quit     chan struct{} // closed to stop the loop
+	loopDone chan struct{}
+	writers  *writers
+	pings    *pinger
+
+	joined    chan struct{}
+	joinOnce  sync.Once
+	left      chan struct{}
+	leftOnce  sync.Once
+	closeOnce sync.Once
+	closeErr  error
+
+	finalMu    sync.Mutex
+	finalState *ring.State // the ring's view when the loop stopped, for Status after Close
+
+	// Owned by the loop goroutine.
+	r            machine
+	lookups      map[uint64]chan lookupReply
+	bootstrapped bool
+}
+
+// New starts a peer: identity from DataDir, the libp2p host, kad-dht, the event loop, and the
+// ring join through the bootstrap peers (or mDNS, or alone). It returns once the host is up and
+// at least one bootstrap peer (if any were given) is connected; use WaitJoined to wait for the
+// ring join itself.
+func New(ctx context.Context, cfg Config) (*Node, error) {
+	s, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	if err := prepareDataDir(s.DataDir); err != nil {
+		return nil, err
+	}
+	key, err := loadOrCreateKey(s.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	inc, err := bumpIncarnation(s.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	h, err := newHost(s, key)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{
+		s:        s,
+		log:      s.Logger,
+		host:     h,
+		start:    time.Now(),
+		inbound:  make(chan ring.Message, 1024),
+		calls:    make(chan func(ring.Time)),
+		quit:     make(chan struct{}),
+		loopDone: make(chan struct{}),
+		joined:   make(chan struct{}),
+		left:     make(chan struct{}),
+		lookups:  map[uint64]chan lookupReply{},
+	}
+	n.self = ring.NodeRef{ID: ring.HashKey([]byte(h.ID().String())), Addr: h.ID().String(), Inc: inc}
+	n.log = n.log.With("peer", shortPeer(h.ID().String()))
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.writers = newWriters(n.ctx, n.log, func(ctx context.Context, p peer.ID) (network.Stream, error) {
+		return n.openStream(ctx, p, ringProto)
+	})
+	n.pings = newPinger(n)
+
+	fail := func(err error) (*Node, error) {
+		n.cancel()
+		if n.dht != nil {
+			_ = n.dht.Close()
+		}
+		_ = h.Close()
+		return nil, err
+	}
+	n.dht, err = newDHT(h, s.bootstrap)
+	if err != nil {
+		return fail(err)
+	}
+	if err := connectBootstrap(ctx, h, s.bootstrap, s.BootstrapTimeout); err != nil {
+		return fail(err)
+	}
+
+	seed, err := randomSeed()
+	if err != nil {
+		return fail(err)
+	}
+	n.r = newMachine(s.Ring, n.self, seed)
+	h.SetStreamHandler(ringProto, n.handleRing)
+	h.SetStreamHandler(pingProto, n.pings.serve)
+
+	var contacts []ring.NodeRef
+	for _, ai := range s.bootstrap {
+		contacts = append(contacts, refFor(ai.ID))
+	}
+	// With mDNS on and nowhere to join, wait a little for a LAN peer before founding a ring,
+	// so that peers started together end up in one ring rather than several.
+	waitForLAN := s.MDNS && len(contacts) == 0
+	if !waitForLAN {
+		n.r.Bootstrap(0, contacts)
+		n.bootstrapped = true
+	}
+	go n.loop(waitForLAN)
+
+	if s.MDNS {
+		n.mdns = mdns.NewMdnsService(h, s.MDNSService, mdnsNotifee{n})
+		if err := n.mdns.Start(); err != nil {
+			_ = n.Close()
+			return nil, fmt.Errorf("mdns: %w", err)
+		}
+	}
+	n.log.Info("node started", "ring_id", n.self.ID.Short(), "inc", inc, "addrs", p2pAddrs(h))
+	return n, nil
+}
+
+// refFor is the NodeRef of a peer we know only by ID; its incarnation is learnt from the ring.
+func refFor(p peer.ID) ring.NodeRef {
+	return ring.NodeRef{ID: ring.HashKey([]byte(p.String())), Addr: p.String()}
+}
+
+func randomSeed() (int64, error) {
+	var b [8]byte
+	if _, err := crand.Read(b[:]); err != nil {
+		return 0, fmt.Errorf("ring seed: %w", err)
+	}
+	return int64(binary.LittleEndian.Uint64(b[:])), nil
+}
+
+func shortPeer(p string) string {
+	if len(p) > 8 {
+		return p[len(p)-8:]
+	}
+	return p
+}
+
+// PeerID is this node's libp2p peer ID.
+func (n *Node) PeerID() string { return n.host.ID().String() }
+
+// Addrs are this node's dialable multiaddrs, each ending in /p2p/<peer ID>.
+func (n *Node) Addrs() []string { return p2pAddrs(n.host) }
+
+// RingID is this node's position on the ring.
+func (n *Node) RingID() ring.ID { return n.self.ID }
+
+// Incarnation is this run's incarnation number (1 on the first start of a data dir).
+func (n *Node) Incarnation() uint64 { return n.self.Inc }
+
+// WaitJoined blocks until this node has joined a ring, ctx ends, or the node is closed.
+func (n *Node) WaitJoined(ctx context.Context) error {
+	select {
+	case <-n.joined:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting to join the ring: %w", ctx.Err())
+	case <-n.loopDone:
+		return fmt.Errorf("waiting to join the ring: %w", errClosed)
+	}
+}
+
+// Close leaves the ring gracefully (waiting at most Config.LeaveTimeout), then stops every
+// goroutine and closes the DHT and the host. It is safe to call more than once.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() { n.closeErr = n.shutdown() })
+	return n.closeErr
+}
+
+func (n *Node) shutdown() error {
+	select {
+	case <-n.joined:
+		n.leave()
+	default:
+	}
+	close(n.quit)
+	<-n.loopDone
+	// Writers still have a live context here, so queued leave messages can go out.
+	n.writers.closeAll()
+	n.cancel()
+	var errs []error
+	if n.mdns != nil {
+		if err := n.mdns.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close mdns: %w", err))
+		}
+	}
+	n.pings.closeAll()
+	n.host.RemoveStreamHandler(ringProto)
+	n.host.RemoveStreamHandler(pingProto)
+	if err := n.dht.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close dht: %w", err))
+	}
+	if err := n.host.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close host: %w", err))
+	}
+	n.wg.Wait()
+	n.log.Info("node stopped")
+	return errors.Join(errs...)
+}
+
+// leave runs the ring's graceful leave and waits, bounded, for it to finish.
+func (n *Node) leave() {
+	t := time.NewTimer(n.s.LeaveTimeout)
+	defer t.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), n.s.LeaveTimeout)
+	defer cancel()
+	if err := n.do(ctx, func(now ring.Time) { n.r.Leave(now) }); err != nil {
+		return
+	}
+	select {
+	case <-n.left:
+	case <-t.C:
+		n.log.Warn("graceful leave did not finish in time; closing anyway", "timeout", n.s.LeaveTimeout)
+	}
+}
+
+// openStream opens a stream to p, asking the DHT for p's addresses first when we know none.
+func (n *Node) openStream(ctx context.Context, p peer.ID, proto protocol.ID) (network.Stream, error) {
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	if n.host.Network().Connectedness(p) != network.Connected && len(n.host.Peerstore().Addrs(p)) == 0 {
+		ai, err := n.dht.FindPeer(ctx, p)
+		if err != nil {
+			return nil, fmt.Errorf("find addresses of %s: %w", p, err)
+		}
+		n.host.Peerstore().AddAddrs(p, ai.Addrs, peerstore.TempAddrTTL)
+	}
+	s, err := n.host.NewStream(ctx, p, proto)
+	if err != nil {
+		return nil, fmt.Errorf("open %s stream to %s: %w", proto, p, err)
+	}
+	return s, nil
+}

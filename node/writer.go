@@ -1,0 +1,178 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+const (
+	ringProto protocol.ID = "/detrans/ring/1"
+
+	writerQueueLen = 256
+	// writerIdle closes a writer (and its stream) after this long without traffic, so peers
+	// that left do not keep a goroutine and a stream forever.
+	writerIdle   = 2 * time.Minute
+	dialTimeout  = 5 * time.Second
+	writeTimeout = 5 * time.Second
+	// drainTimeout bounds how long Close lets writers flush queued messages (the leave
+	// notifications among them) before streams are torn down.
+	drainTimeout = time.Second
+)
+
+// writers hands outbound frames to one goroutine per destination peer. Each goroutine keeps
+// one outbound stream open and writes frames to it in order; failures drop frames and reopen
+// the stream on the next one.
+type writers struct {
+	ctx    context.Context // canceled on Close: aborts dials and writes
+	dial   func(ctx context.Context, p peer.ID) (network.Stream, error)
+	log    *slog.Logger
+	mu     sync.Mutex
+	peers  map[peer.ID]*writer
+	closed bool
+	wg     sync.WaitGroup
+}
+
+type writer struct {
+	q    chan []byte
+	stop chan struct{} // closed by closeAll: drain q, then exit
+}
+
+func newWriters(ctx context.Context, log *slog.Logger, dial func(context.Context, peer.ID) (network.Stream, error)) *writers {
+	return &writers{ctx: ctx, dial: dial, log: log, peers: map[peer.ID]*writer{}}
+}
+
+// send queues frame for p without blocking; it reports false when the frame was dropped.
+func (ws *writers) send(p peer.ID, frame []byte) bool {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.closed {
+		return false
+	}
+	w, ok := ws.peers[p]
+	if !ok {
+		w = &writer{q: make(chan []byte, writerQueueLen), stop: make(chan struct{})}
+		ws.peers[p] = w
+		ws.wg.Add(1)
+		go ws.run(p, w)
+	}
+	select {
+	case w.q <- frame:
+		return true
+	default:
+		return false
+	}
+}
+
+// closeAll stops accepting frames, lets writers flush for at most drainTimeout, and waits for
+// every writer goroutine to exit.
+func (ws *writers) closeAll() {
+	ws.mu.Lock()
+	ws.closed = true
+	for _, w := range ws.peers {
+		close(w.stop)
+	}
+	ws.mu.Unlock()
+	ws.wg.Wait()
+}
+
+func (ws *writers) run(p peer.ID, w *writer) {
+	defer ws.wg.Done()
+	var s network.Stream
+	var bw *bufio.Writer
+	defer func() {
+		if s != nil {
+			// Close, not Reset: the peer should still receive what we flushed.
+			_ = s.Close()
+		}
+	}()
+	idle := time.NewTimer(writerIdle)
+	defer idle.Stop()
+	var drainDeadline <-chan time.Time
+	stop := w.stop
+	for {
+		var frame []byte
+		select {
+		case frame = <-w.q:
+		case <-stop:
+			if len(w.q) == 0 {
+				return
+			}
+			stop = nil
+			t := time.NewTimer(drainTimeout)
+			defer t.Stop()
+			drainDeadline = t.C
+			continue
+		case <-drainDeadline:
+			return
+		case <-idle.C:
+			if ws.retire(p, w) {
+				return
+			}
+			idle.Reset(writerIdle)
+			continue
+		}
+		idle.Reset(writerIdle)
+		if s == nil {
+			var err error
+			s, err = ws.dial(ws.ctx, p)
+			if err != nil {
+				ws.log.Debug("ring stream: open failed, dropping message", "peer", p, "err", err)
+				if stop == nil && len(w.q) == 0 {
+					return
+				}
+				continue
+			}
+			bw = bufio.NewWriter(s)
+		}
+		if err := writeFrames(s, bw, frame, w.q); err != nil {
+			ws.log.Debug("ring stream: write failed, dropping message", "peer", p, "err", err)
+			_ = s.Reset()
+			s, bw = nil, nil
+		}
+		if stop == nil && len(w.q) == 0 {
+			return
+		}
+	}
+}
+
+// writeFrames writes frame plus whatever else is already queued, then flushes once: under load
+// this batches many small messages into one write.
+func writeFrames(s network.Stream, bw *bufio.Writer, frame []byte, q chan []byte) error {
+	_ = s.SetWriteDeadline(time.Now().Add(writeTimeout))
+	if _, err := bw.Write(frame); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	for more := true; more; {
+		select {
+		case f := <-q:
+			if _, err := bw.Write(f); err != nil {
+				return fmt.Errorf("write: %w", err)
+			}
+		default:
+			more = false
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("flush: %w", err)
+	}
+	return nil
+}
+
+// retire removes an idle writer unless a frame slipped into its queue meanwhile.
+func (ws *writers) retire(p peer.ID, w *writer) bool {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if len(w.q) > 0 || ws.closed {
+		return false
+	}
+	delete(ws.peers, p)
+	return true
+}
