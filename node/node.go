@@ -202,6 +202,11 @@ func (n *Node) Incarnation() uint64 { return n.self.Inc }
 // WaitJoined blocks until this node has joined a ring, ctx ends, or the node is closed.
 func (n *Node) WaitJoined(ctx context.Context) error {
 	select {
+	case <-n.loopDone:
+		return fmt.Errorf("waiting to join the ring: %w", errClosed)
+	default:
+	}
+	select {
 	case <-n.joined:
 		return nil
 	case <-ctx.Done():
