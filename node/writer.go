@@ -95,7 +95,9 @@ func (ws *writers) run(p peer.ID, w *writer) {
 	}()
 	idle := time.NewTimer(writerIdle)
 	defer idle.Stop()
-	var drainDeadline <-chan time.Time
+	ctx := ws.ctx
+	var drainDeadline <-chan struct{}
+	draining := false
 	stop := w.stop
 	for {
 		var frame []byte
@@ -105,10 +107,12 @@ func (ws *writers) run(p peer.ID, w *writer) {
 			if len(w.q) == 0 {
 				return
 			}
-			stop = nil
-			t := time.NewTimer(drainTimeout)
-			defer t.Stop()
-			drainDeadline = t.C
+			// Flush what is queued, but bound dials and writes by the drain deadline.
+			draining, stop = true, nil
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ws.ctx, drainTimeout)
+			defer cancel()
+			drainDeadline = ctx.Done()
 			continue
 		case <-drainDeadline:
 			return
@@ -122,22 +126,26 @@ func (ws *writers) run(p peer.ID, w *writer) {
 		idle.Reset(writerIdle)
 		if s == nil {
 			var err error
-			s, err = ws.dial(ws.ctx, p)
+			s, err = ws.dial(ctx, p)
 			if err != nil {
 				ws.log.Debug("ring stream: open failed, dropping message", "peer", p, "err", err)
-				if stop == nil && len(w.q) == 0 {
+				if draining && (len(w.q) == 0 || ctx.Err() != nil) {
 					return
 				}
 				continue
 			}
 			bw = bufio.NewWriter(s)
 		}
-		if err := writeFrames(s, bw, frame, w.q); err != nil {
+		deadline := time.Now().Add(writeTimeout)
+		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+			deadline = d
+		}
+		if err := writeFrames(s, bw, frame, w.q, deadline); err != nil {
 			ws.log.Debug("ring stream: write failed, dropping message", "peer", p, "err", err)
 			_ = s.Reset()
 			s, bw = nil, nil
 		}
-		if stop == nil && len(w.q) == 0 {
+		if draining && len(w.q) == 0 {
 			return
 		}
 	}
@@ -145,8 +153,8 @@ func (ws *writers) run(p peer.ID, w *writer) {
 
 // writeFrames writes frame plus whatever else is already queued, then flushes once: under load
 // this batches many small messages into one write.
-func writeFrames(s network.Stream, bw *bufio.Writer, frame []byte, q chan []byte) error {
-	_ = s.SetWriteDeadline(time.Now().Add(writeTimeout))
+func writeFrames(s network.Stream, bw *bufio.Writer, frame []byte, q chan []byte, deadline time.Time) error {
+	_ = s.SetWriteDeadline(deadline)
 	if _, err := bw.Write(frame); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
