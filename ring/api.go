@@ -29,6 +29,9 @@ func (r NodeRef) IsZero() bool { return r.Addr == "" }
 type Output struct {
 	Msgs   []Message // to send; each has To set. Delivery is best effort, unordered.
 	Events []Event   // for the driver/application: lookup results, membership changes
+	// Wake is the earliest time the machine needs Tick (zero: no timer pending). A driver may
+	// tick only then (the simulator does) or periodically (node/ does); both are correct.
+	Wake Time
 }
 
 // EventKind classifies an Event.
