@@ -38,14 +38,14 @@ type Output struct {
 type EventKind uint8
 
 const (
-	EvLookupDone      EventKind = iota + 1 // a Lookup finished: ReqID, Key, Node (owner), Hops
-	EvLookupFailed                         // a Lookup timed out: ReqID, Key
-	EvJoined                               // this node became part of a ring (has pred and succ)
-	EvSuccessorChanged                     // Node is the new first successor
-	EvPredecessorChanged                   // Node is the new predecessor (zero: none)
-	EvSuspected                            // Node is suspected to have failed
-	EvRemoved                              // Node was removed and put on the passive list
-	EvLeft                                 // graceful Leave finished; the driver may stop this node
+	EvLookupDone         EventKind = iota + 1 // a Lookup finished: ReqID, Key, Node (owner), Hops
+	EvLookupFailed                            // a Lookup timed out: ReqID, Key
+	EvJoined                                  // this node became part of a ring (has pred and succ)
+	EvSuccessorChanged                        // Node is the new first successor
+	EvPredecessorChanged                      // Node is the new predecessor (zero: none)
+	EvSuspected                               // Node is suspected to have failed
+	EvRemoved                                 // Node was removed and put on the passive list
+	EvLeft                                    // graceful Leave finished; the driver may stop this node
 )
 
 // Event reports something the driver or the layers above may act on.

@@ -2,8 +2,8 @@ package ring
 
 import (
 	"math/rand/v2"
-	"time"
 	"slices"
+	"time"
 )
 
 // Node is the ring state machine of one peer. Not safe for concurrent use: the driver owns it.
