@@ -32,7 +32,6 @@ func TestMDNSDiscovery(t *testing.T) {
 		require.NoError(t, err, "mDNS test in a private network namespace failed (unshare -n needs root or user namespaces; ip needs iproute2)")
 		return
 	}
-	useStubRing(t) // TODO: real ring once it lands
 	ifaces, err := net.Interfaces()
 	require.NoError(t, err)
 	for _, ifc := range ifaces {

@@ -64,6 +64,7 @@ type Node struct {
 	leftOnce  sync.Once
 	closeOnce sync.Once
 	closeErr  error
+	skipLeave bool // tests: Close behaves like a crash (no goodbye to the ring)
 
 	finalMu    sync.Mutex
 	finalState *ring.State // the ring's view when the loop stopped, for Status after Close
@@ -226,7 +227,9 @@ func (n *Node) Close() error {
 func (n *Node) shutdown() error {
 	select {
 	case <-n.joined:
-		n.leave()
+		if !n.skipLeave {
+			n.leave()
+		}
 	default:
 	}
 	close(n.quit)

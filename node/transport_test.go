@@ -103,7 +103,6 @@ func TestPrivateNetwork(t *testing.T) {
 }
 
 func TestMalformedFramesDoNotCrashTheNode(t *testing.T) {
-	useStubRing(t) // TODO: real ring once it lands
 	a := startNode(t, testConfig(t))
 	cfg := testConfig(t)
 	cfg.Bootstrap = a.Addrs()
