@@ -19,6 +19,8 @@ type Lock struct {
 	Write      bool   // write lock (exclusive); otherwise a read lock
 	NewValue   []byte // value to install on commit (write locks)
 	NewDeleted bool   // the write deletes the key
+	Target     uint64 // version the item will have if the transaction commits
+	Meta       []byte // opaque to this package: what the protocol needs to resolve the lock
 }
 
 // Held reports whether the lock is taken.
@@ -39,6 +41,7 @@ const (
 	flagLock   = 1 << 1
 	flagWrite  = 1 << 2
 	flagNewDel = 1 << 3
+	flagExt    = 1 << 4 // lock carries Target and Meta
 )
 
 // ErrCorrupt marks a stored record that does not decode.
@@ -59,6 +62,9 @@ func encodeItem(it Item) []byte {
 		if it.Lock.NewDeleted {
 			flags |= flagNewDel
 		}
+		if it.Lock.Target != 0 || len(it.Lock.Meta) > 0 {
+			flags |= flagExt
+		}
 	}
 	b = append(b, flags)
 	b = binary.AppendUvarint(b, it.Version)
@@ -68,6 +74,11 @@ func encodeItem(it Item) []byte {
 		b = append(b, it.Lock.Tx[:]...)
 		b = binary.AppendUvarint(b, uint64(len(it.Lock.NewValue)))
 		b = append(b, it.Lock.NewValue...)
+		if flags&flagExt != 0 {
+			b = binary.AppendUvarint(b, it.Lock.Target)
+			b = binary.AppendUvarint(b, uint64(len(it.Lock.Meta)))
+			b = append(b, it.Lock.Meta...)
+		}
 	}
 	return b
 }
@@ -137,6 +148,10 @@ func decodeItem(b []byte) (Item, error) {
 		it.Lock.Write = flags&flagWrite != 0
 		it.Lock.NewDeleted = flags&flagNewDel != 0
 		it.Lock.NewValue = r.bytes(r.uvarint("lock value length"), "lock value")
+		if flags&flagExt != 0 {
+			it.Lock.Target = r.uvarint("lock target")
+			it.Lock.Meta = r.bytes(r.uvarint("lock meta length"), "lock meta")
+		}
 		if r.err == nil && it.Lock.Tx.IsZero() {
 			r.fail("lock flag set with zero transaction id")
 		}

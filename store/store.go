@@ -204,3 +204,48 @@ func (s *Store) Range(ctx context.Context, from, to ring.ID, fn func(pos ring.ID
 	}
 	return nil
 }
+
+// MetaRange calls fn for every metadata record whose name starts with prefix, in name order.
+func (s *Store) MetaRange(ctx context.Context, prefix string, fn func(name string, value []byte) error) error {
+	if strings.ContainsAny(prefix, "/\x00") {
+		return fmt.Errorf("store: invalid metadata prefix %q", prefix)
+	}
+	res, err := s.ds.Query(ctx, query.Query{Prefix: strings.TrimSuffix(metaPrefix, "/"), Orders: []query.Order{query.OrderByKey{}}})
+	if err != nil {
+		return fmt.Errorf("store: meta range query: %w", err)
+	}
+	defer res.Close()
+	for e := range res.Next() {
+		if e.Error != nil {
+			return fmt.Errorf("store: meta range: %w", e.Error)
+		}
+		name, ok := strings.CutPrefix(e.Key, metaPrefix)
+		if !ok || !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		if err := fn(name, e.Value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteMeta removes a metadata record.
+func (b *Batch) DeleteMeta(name string) {
+	if err := checkMetaName(name); err != nil {
+		b.err = err
+		return
+	}
+	b.ops = append(b.ops, op{key: ds.RawKey(metaPrefix + name)})
+}
+
+// Merge appends o's writes to b, in order: later writes to the same key win.
+func (b *Batch) Merge(o *Batch) {
+	if o == nil {
+		return
+	}
+	if o.err != nil && b.err == nil {
+		b.err = o.err
+	}
+	b.ops = append(b.ops, o.ops...)
+}

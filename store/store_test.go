@@ -153,3 +153,39 @@ func TestOpenFailsClearlyOnUnusableDir(t *testing.T) {
 	require.Error(t, err)
 	require.ErrorContains(t, err, dir)
 }
+
+func TestLockWithTargetAndMetaRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	s := NewMemory()
+	it := Item{Value: []byte("v"), Version: 3, Lock: Lock{Tx: TxID{1}, Write: true, NewValue: []byte("w"), Target: 4, Meta: []byte{9, 8}}}
+	var b Batch
+	b.Put(pos(1), []byte("k"), it)
+	require.NoError(t, s.Apply(ctx, &b))
+	got, found, err := s.Get(ctx, pos(1), []byte("k"))
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, it, got)
+}
+
+func TestMetaRangeAndDeleteMeta(t *testing.T) {
+	ctx := context.Background()
+	s := NewMemory()
+	var b Batch
+	b.PutMeta("acc-2", []byte("b"))
+	b.PutMeta("acc-1", []byte("a"))
+	b.PutMeta("view-1", []byte("v"))
+	require.NoError(t, s.Apply(ctx, &b))
+	var names []string
+	require.NoError(t, s.MetaRange(ctx, "acc-", func(name string, _ []byte) error {
+		names = append(names, name)
+		return nil
+	}))
+	require.Equal(t, []string{"acc-1", "acc-2"}, names)
+	var d Batch
+	d.DeleteMeta("acc-1")
+	require.NoError(t, s.Apply(ctx, &d))
+	_, found, err := s.Meta(ctx, "acc-1")
+	require.NoError(t, err)
+	require.False(t, found)
+	require.Error(t, s.MetaRange(ctx, "a/b", func(string, []byte) error { return nil }))
+}
