@@ -156,6 +156,7 @@ func encodeSeq(n uint64) []byte { return []byte(strconv.FormatUint(n, 10)) }
 
 // meta is a drawing's metadata record.
 type meta struct {
-	Name    string `json:"name"`
-	Creator string `json:"creator"`
+	Name      string `json:"name"`
+	Creator   string `json:"creator"`
+	RenamedBy string `json:"renamedBy,omitempty"` // last renamer, named when a concurrent rename loses
 }

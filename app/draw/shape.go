@@ -229,3 +229,16 @@ func validCoord(v float64) error {
 	}
 	return nil
 }
+
+// MarshalText writes the id as author/n, so ids are plain strings in JSON.
+func (id ShapeID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText parses author/n.
+func (id *ShapeID) UnmarshalText(b []byte) error {
+	v, err := ParseShapeID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
