@@ -195,7 +195,7 @@ func (o *op) applyItem(it item, before stored) (after stored, eff *item, note st
 		}
 		var notes []string
 		if len(skipped) > 0 {
-			notes = append(notes, fmt.Sprintf("undo left the %s of %s alone: %s changed it since", propWords(skipped), what, who(before.shape.EditedBy)))
+			notes = append(notes, fmt.Sprintf("undo left the %s of %s alone: %s changed it since", propWords(skipped), what, other(before.shape.EditedBy, o.By)))
 		}
 		if len(overrode) > 0 {
 			notes = append(notes, fmt.Sprintf("your %s of %s replaced a concurrent change by %s", propWords(overrode), what, who(before.shape.EditedBy)))
@@ -223,7 +223,7 @@ func (o *op) applyItem(it item, before stored) (after stored, eff *item, note st
 		}
 		if contentHash(before.shape) != it.Base[baseShape] {
 			if it.Guard {
-				return stored{}, nil, fmt.Sprintf("undo did not remove %s: %s changed it since", what, who(before.shape.EditedBy))
+				return stored{}, nil, fmt.Sprintf("undo did not remove %s: %s changed it since", what, other(before.shape.EditedBy, o.By))
 			}
 			if before.shape.EditedBy != o.By {
 				note = fmt.Sprintf("you deleted %s, which %s had just changed (undo brings back your version)", what, who(before.shape.EditedBy))
@@ -273,6 +273,15 @@ func who(peer string) string {
 		return "someone"
 	}
 	return peer
+}
+
+// other names who changed a shape the undoer finds changed: the last editor, unless that is the
+// undoer itself (its own later undo), in which case someone else came before.
+func other(editedBy, me string) string {
+	if editedBy == me {
+		return "someone else"
+	}
+	return who(editedBy)
 }
 
 func goneBy(s stored) string {
