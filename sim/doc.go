@@ -20,6 +20,13 @@
 //     written as a text line when Config.Trace is set. The hash does not depend on whether a
 //     text trace is written.
 //
+// Faults: Partition(groups...) puts the named nodes in groups 1..n and every other node
+// (including ones started later) in group 0; cross-group messages are dropped at send and at
+// delivery. Crash drops the machine, its timer and every message in flight to it (also if it
+// restarts before they arrive); Restart makes the next incarnation with the same Disk. Scenario
+// schedules are Go code (At, After, Every, RunFor, RunUntil, WaitFor) or a small text script
+// (Script, see scenario.go).
+//
 // Ring checkers (CheckOneRing, CheckNoTwoOwners, CheckPredecessors, TrueOwner, CheckLookup) are
 // pure functions over ring.State snapshots. The seed helper for tests lives in sim/simtest so
 // that its command-line flags are registered only in test binaries.

@@ -43,6 +43,8 @@ type Sim[M Message] struct {
 
 	live      []string // sorted live addresses, rebuilt lazily
 	liveDirty bool
+
+	scriptErrs []error
 }
 
 // node is everything the sim knows about one address across incarnations.
