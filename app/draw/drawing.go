@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -68,6 +69,10 @@ func zCmp(a, b *Shape) int {
 
 // Open loads drawing id from the store's local view and starts following its changes. me is this
 // peer's author name (it owns the shapes it creates and the undo history). Close it when done.
+//
+// Open a drawing once per peer and share the *Drawing (several views can Subscribe to it): the
+// store does not report a peer's own edits back to it, so a second Drawing on the same store would
+// not see the first one's edits.
 func Open(ctx context.Context, s Store, id, me string) (*Drawing, error) {
 	if err := validName(id); err != nil {
 		return nil, fmt.Errorf("open drawing %q: id %w", id, err)
@@ -165,11 +170,29 @@ func (d *Drawing) ID() string { return d.id }
 // Me is the author name this model edits as.
 func (d *Drawing) Me() string { return d.me }
 
-// Name is the drawing's current display name.
+// Name is the drawing's current display name. It reads the local view, so a rename made through
+// the Library on this peer (which the store does not echo back as a change) shows at once.
 func (d *Drawing) Name() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if v, err := d.store.Get(context.Background(), listKey(d.id)); err == nil && v.Exists() {
+		if m, err := decodeMeta(v.Data); err == nil {
+			d.name = m.Name
+		}
+	}
 	return d.name
+}
+
+// Rename renames this drawing (see Library.Rename) and emits a Renamed event.
+func (d *Drawing) Rename(ctx context.Context, name string) error {
+	lib := Library{store: d.store, me: d.me}
+	if err := lib.Rename(ctx, d.id, name); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.name = strings.TrimSpace(name)
+	d.emitLocked(Event{Renamed: true})
+	return nil
 }
 
 // Status is the store's sync state, for the "N edits pending" display.

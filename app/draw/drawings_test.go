@@ -115,3 +115,17 @@ func TestDrawingsRejectBadInput(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 }
+
+func TestRenameFromTheListShowsInTheOpenDrawing(t *testing.T) {
+	_, us := setup(t, "alice")
+	a := us[0]
+	require.NoError(t, a.lib.Rename(ctx, a.d.ID(), "renamed here"))
+	require.Equal(t, "renamed here", a.d.Name())
+	a.takeEvents()
+	require.NoError(t, a.d.Rename(ctx, "again"))
+	require.Equal(t, "again", a.d.Name())
+	evs := a.takeEvents()
+	require.Len(t, evs, 1)
+	require.True(t, evs[0].Renamed)
+	require.Error(t, a.d.Rename(ctx, " "))
+}

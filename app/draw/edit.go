@@ -76,6 +76,9 @@ func (d *Drawing) number(o *op) {
 	if n > d.seq {
 		o.Seq = n
 	}
+	if dels == 0 {
+		return
+	}
 	var mine []ShapeID
 	for id, t := range d.tombs {
 		if t.By == d.me {

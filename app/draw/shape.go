@@ -156,8 +156,11 @@ type Shape struct {
 	Z        float64
 	Text     string
 	FontSize float64
-	EditedBy string // peer of the last committed or pending edit
-	Version  uint64 // committed version of the shape's key; 0 until the add commits
+	EditedBy string // peer of the last edit (committed, or pending here)
+	// Version is the committed version of the shape's key as last read from the store (0: not
+	// read committed yet). Informative only: the store does not echo one's own commits, so it
+	// lags after one's own edits until the next remote change of the shape or a reopen.
+	Version uint64
 }
 
 // Author is the peer that created the shape.

@@ -8,7 +8,7 @@ import (
 // MaxUndo bounds the undo history (and the redo history) of one open drawing.
 const MaxUndo = 500
 
-// ErrNothingToUndo is returned by Undo and Redo on an empty history.
+// ErrNothingToUndo is returned by Undo on an empty history.
 var ErrNothingToUndo = errors.New("nothing to undo")
 
 // ErrNothingToRedo is returned by Redo on an empty history.
