@@ -393,3 +393,22 @@ func TestClosedDrawingRefusesEditsAndStopsFollowing(t *testing.T) {
 	n.Sync()
 	require.Zero(t, b.d.Len())
 }
+
+func TestQueuedEditsRebaseAfterTheModelIsGone(t *testing.T) {
+	n, us := setup(t, "alice", "bob")
+	a, b := us[0], us[1]
+	id := add(t, a, rect(0, 0, 10, 10))
+	n.Sync()
+	b.r.SetOnline(false)
+	require.NoError(t, b.d.Move(ctx, []draw.ShapeID{id}, 50, 0))
+	b.d.Close() // bob quits the app; his edit waits in the outbox
+
+	require.NoError(t, a.d.Restyle(ctx, []draw.ShapeID{id}, draw.Style{Fill: &blue}))
+	n.Sync()
+	b.r.SetOnline(true)
+	n.Sync() // the conflict is merged by the registered rule, no model involved
+	s := get(t, a, id)
+	require.Equal(t, 50.0, s.Points[0].X)
+	require.Equal(t, blue, s.Fill)
+	require.Zero(t, b.r.Status().Pending)
+}
