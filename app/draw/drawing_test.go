@@ -412,3 +412,35 @@ func TestQueuedEditsRebaseAfterTheModelIsGone(t *testing.T) {
 	require.Equal(t, blue, s.Fill)
 	require.Zero(t, b.r.Status().Pending)
 }
+
+func TestGarbageFromABuggyPeerIsHiddenNotFatal(t *testing.T) {
+	n, us := setup(t, "alice")
+	a := us[0]
+	ok := add(t, a, rect(0, 0, 5, 5))
+	n.Sync()
+	a.takeEvents()
+	bad := n.Replica("buggy")
+	key := "draw/doc/" + a.d.ID() + "/shape/buggy/1"
+	require.NoError(t, bad.Local(ctx, draw.Intent{Kind: "junk", Writes: []draw.Write{
+		{Key: key, Value: []byte(`{"kind":"rect","points":[[0,0]],"stroke":"#000000"}`)},
+		{Key: "draw/doc/" + a.d.ID() + "/shape/not-an-id", Value: []byte(`{}`)},
+	}}))
+	n.Sync()
+	require.Equal(t, 1, a.d.Len())
+	require.True(t, containsNotice(a.notices(), "hiding an unreadable shape: shape buggy/1: points"))
+
+	d, err := a.lib.Open(ctx, a.d.ID())
+	require.NoError(t, err)
+	defer d.Close()
+	require.Equal(t, 1, d.Len())
+	get(t, a, ok)
+
+	// Unsubscribed observers hear nothing more.
+	var calls int
+	cancel := d.Subscribe(func(draw.Event) { calls++ })
+	d.Select(ok)
+	cancel()
+	d.Select()
+	require.Equal(t, 1, calls)
+	require.False(t, d.IsSelected(ok))
+}
