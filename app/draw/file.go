@@ -151,14 +151,16 @@ func (f *File) Write(w io.Writer) error {
 	if err := validTitle(f.Name); err != nil {
 		return fmt.Errorf("save drawing: name %w", err)
 	}
-	bw := bufio.NewWriter(w)
+	for i := range f.Shapes {
+		if err := f.Shapes[i].Validate(); err != nil {
+			return fmt.Errorf("save drawing: shape %d (%s): %w", i, f.Shapes[i].ID, err)
+		}
+	}
+	bw := bufio.NewWriter(w) // nothing is written unless everything is valid
 	name, _ := marshalPlain(f.Name)
 	fmt.Fprintf(bw, "{\n  \"format\": %q,\n  \"version\": %d,\n  \"name\": %s,\n  \"shapes\": [", FileFormat, FileVersion, name)
 	for i := range f.Shapes {
 		s := &f.Shapes[i]
-		if err := s.Validate(); err != nil {
-			return fmt.Errorf("save drawing: shape %s: %w", s.ID, err)
-		}
 		r := toRecord(s)
 		fs := fileShape{Kind: r.Kind, Points: r.Points, Stroke: r.Stroke, Width: r.Width, Fill: r.Fill, Z: r.Z, Text: r.Text, Size: r.Size}
 		if s.ID.Author != "" {

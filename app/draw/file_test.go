@@ -111,3 +111,12 @@ func TestBadFileLeavesTheDrawingUntouched(t *testing.T) {
 	require.Empty(t, a.takeEvents())
 	require.Zero(t, a.r.Status().Pending)
 }
+
+func TestWriteRefusesInvalidShapesBeforeWritingAnything(t *testing.T) {
+	f := knownDrawing()
+	f.Shapes[5].FontSize = 0
+	var buf bytes.Buffer
+	require.ErrorContains(t, f.Write(&buf), "shape 5 (carol/1): size")
+	require.Zero(t, buf.Len())
+	require.Error(t, (&draw.File{Name: ""}).Write(&buf))
+}
