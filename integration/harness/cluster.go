@@ -78,13 +78,31 @@ func (c *Cluster) Start(join ...string) *Peer {
 	return p
 }
 
-// StartRing starts n peers: the first founds a ring, the others join through it.
-func (c *Cluster) StartRing(n int) []*Peer {
+// JoinVia says which running peers a new peer of StartRing is given as --join addresses.
+type JoinVia int
+
+const (
+	// JoinFirst: every peer joins through the first one only.
+	JoinFirst JoinVia = iota
+	// JoinAll: every peer gets the addresses of all peers started before it, so it connects to
+	// all of them while it joins.
+	JoinAll
+)
+
+// StartRing starts n peers: the first founds a ring, the others join through the peers that
+// via names. It does not wait for the joins to finish: use WaitOneRing.
+func (c *Cluster) StartRing(n int, via JoinVia) []*Peer {
 	c.t.Helper()
-	first := c.Start()
-	peers := []*Peer{first}
+	peers := []*Peer{c.Start()}
 	for range n - 1 {
-		peers = append(peers, c.Start(first.Ready().Addrs...))
+		var join []string
+		for _, p := range peers {
+			join = append(join, p.Ready().Addrs...)
+			if via == JoinFirst {
+				break
+			}
+		}
+		peers = append(peers, c.Start(join...))
 	}
 	return peers
 }
