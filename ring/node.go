@@ -126,6 +126,9 @@ func (n *Node) Step(now Time, m Message) {
 	if n.left || m.From.Addr == n.self.Addr && m.Type != MsgLookup && m.Type != MsgJoin {
 		return
 	}
+	if m.To.Inc != 0 && m.To.Inc != n.self.Inc && (m.Type == MsgLookupReply || m.Type == MsgJoinAck) {
+		return // an answer to a request an earlier incarnation of this node made
+	}
 	if !n.admit(now, m.From) || (!m.Origin.IsZero() && !n.admit(now, m.Origin)) {
 		return // from an incarnation older than one we know: a ghost of a restarted node
 	}

@@ -1,0 +1,166 @@
+package txn
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/store"
+)
+
+// Persistence. Replica items live in the store under their key's ring position; a group's view
+// and view-Paxos state under "g-<group>"; an acceptor's record of a transaction under
+// "acc-<tx>". Everything is written through Output.Persist, which the driver makes durable
+// before it sends the messages that depend on it. Restore reads it all back at start.
+
+const recordFormat = 1
+
+func groupName(g int) string { return "g-" + strconv.Itoa(g) }
+
+func (m *Machine) persistGroupMeta(gs *group) {
+	e := enc{}
+	e.b = append(e.b, recordFormat)
+	e.view(gs.view)
+	e.bool(gs.ready)
+	e.u(gs.readyEpoch)
+	e.bool(gs.retiredAt != 0)
+	e.u(gs.promEpoch)
+	e.u(gs.promised)
+	e.u(gs.accEpoch)
+	e.u(gs.accBallot)
+	e.view(gs.accView)
+	m.batch().PutMeta(groupName(gs.idx), e.b)
+}
+
+func decodeGroupMeta(g int, b []byte, now Time) (*group, error) {
+	d := dec{b: b}
+	if v := d.raw(1, "format"); d.err == nil && v[0] != recordFormat {
+		return nil, fmt.Errorf("%w: group record format %d", ErrMalformed, v[0])
+	}
+	gs := newGroup(g)
+	gs.view = d.view()
+	gs.ready = d.bool()
+	gs.readyEpoch = d.u()
+	if d.bool() {
+		gs.retiredAt = now
+	}
+	gs.promEpoch = d.u()
+	gs.promised = d.u()
+	gs.accEpoch = d.u()
+	gs.accBallot = d.u()
+	gs.accView = d.view()
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("trailing bytes in group record")
+	}
+	return gs, d.err
+}
+
+func (m *Machine) persistRecord(tx TxID, rec *accRecord) {
+	e := enc{}
+	e.b = append(e.b, recordFormat)
+	e.ref(rec.tm)
+	e.u(uint64(len(rec.accs)))
+	for _, a := range rec.accs {
+		e.ref(a)
+	}
+	msg := Message{Type: MsgP1b, Parts: rec.parts, Items: rec.writes}
+	for _, k := range sortedInst(rec.inst) {
+		in := rec.inst[k]
+		msg.Votes = append(msg.Votes, Vote{Key: in.key, Replica: in.replica, Prepared: in.prepared, Ballot: in.ballot})
+	}
+	body, err := msg.MarshalBinary()
+	if err != nil {
+		return
+	}
+	e.bytes(body)
+	e.u(rec.promised)
+	e.b = append(e.b, byte(rec.decided))
+	m.batch().PutMeta(recordName(tx), e.b)
+}
+
+func decodeRecord(b []byte) (*accRecord, error) {
+	d := dec{b: b}
+	if v := d.raw(1, "format"); d.err == nil && v[0] != recordFormat {
+		return nil, fmt.Errorf("%w: acceptor record format %d", ErrMalformed, v[0])
+	}
+	rec := &accRecord{inst: map[string]*instance{}}
+	rec.tm = d.ref()
+	for range d.count(16, "acceptors") {
+		rec.accs = append(rec.accs, d.ref())
+	}
+	body := d.bytes(MaxMessageSize, "record body")
+	rec.promised = d.u()
+	if c := d.raw(1, "decision"); d.err == nil {
+		rec.decided = Code(c[0])
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	var msg Message
+	if err := msg.UnmarshalBinary(body); err != nil {
+		return nil, err
+	}
+	rec.parts, rec.writes = msg.Parts, msg.Items
+	for _, v := range msg.Votes {
+		rec.inst[instKey(v.Key, v.Replica)] = &instance{key: v.Key, replica: v.Replica, ballot: v.Ballot, prepared: v.Prepared}
+	}
+	return rec, nil
+}
+
+// Restore loads this node's persisted state; call it once, before anything else. A record
+// that does not decode is an error naming it (the store is left as it is).
+func (m *Machine) Restore(ctx context.Context, now Time, st *store.Store) error {
+	err := st.MetaRange(ctx, "g-", func(name string, v []byte) error {
+		g, err := strconv.Atoi(strings.TrimPrefix(name, "g-"))
+		if err != nil || g < 0 || g >= len(m.groups) {
+			return fmt.Errorf("txn: restore %s: not a group of this placement", name)
+		}
+		gs, err := decodeGroupMeta(g, v, now)
+		if err != nil {
+			return fmt.Errorf("txn: restore %s: %w", name, err)
+		}
+		gs.view.Group = g
+		m.groups[g] = gs
+		m.learn(gs.view)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = st.Range(ctx, ring.ID{}, ring.ID{}, func(_ ring.ID, key []byte, it store.Item) error {
+		gs := m.groups[m.pl.GroupOf(key)]
+		gs.items[string(key)] = &item{Item: it}
+		if it.Lock.Held() {
+			gs.locked[string(key)] = true
+			gs.lockCheck = now.Add(m.cfg.LockTimeout) // ask soon: the decision may have passed us by
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("txn: restore items: %w", err)
+	}
+	return st.MetaRange(ctx, "acc-", func(name string, v []byte) error {
+		raw, err := hex.DecodeString(strings.TrimPrefix(name, "acc-"))
+		if err != nil || len(raw) != len(TxID{}) {
+			return fmt.Errorf("txn: restore %s: bad transaction id", name)
+		}
+		rec, err := decodeRecord(v)
+		if err != nil {
+			return fmt.Errorf("txn: restore %s: %w", name, err)
+		}
+		var tx TxID
+		copy(tx[:], raw)
+		m.acc[tx] = rec
+		if rec.decided == 0 {
+			rec.next = now.Add(m.recoveryDelay())
+			m.undecided[tx] = rec
+		} else {
+			rec.decidedAt = now
+			m.gcq = append(m.gcq, gcEntry{tx: tx, at: now})
+		}
+		return nil
+	})
+}

@@ -1,0 +1,299 @@
+package txn
+
+import (
+	"bytes"
+	"slices"
+
+	"github.com/detrans/detrans/store"
+)
+
+// The participant (replica) side: quorum reads, prepare votes with the no-wait lock rule,
+// decisions, and asking the acceptors about locks held too long.
+
+// group is this node's state for one replica group.
+type group struct {
+	idx        int    // group number
+	view       View   // the latest view installed here (member or not)
+	ready      bool   // member of view and holding its complete state
+	readyEpoch uint64 // highest epoch at which this node was a ready member
+	retiredAt  Time   // left the group at this time; data kept for pullers until RetireTTL
+	items      map[string]*item
+	locked     map[string]bool // keys with a lock, for the lock timer
+
+	// Paxos acceptor state for the next view.
+	promEpoch uint64
+	promised  uint64
+	accEpoch  uint64
+	accBallot uint64
+	accView   View
+	accAt     Time
+
+	lockCheck Time
+}
+
+type item struct {
+	store.Item
+	lockedAt Time
+}
+
+func newGroup(g int) *group {
+	return &group{idx: g, items: map[string]*item{}, locked: map[string]bool{}}
+}
+
+// fenced: a view change for the next epoch was accepted here; no operation of the current
+// epoch may complete through this member any more.
+func (gs *group) fenced() bool { return gs.accEpoch > gs.view.Epoch }
+
+// serving reports whether this member may answer data requests of the named epoch.
+func (m *Machine) status(g int, epoch uint64) (Code, *group) {
+	if g < 0 || g >= len(m.groups) {
+		return CodeNotMember, nil
+	}
+	gs := m.groups[g]
+	switch {
+	case gs.view.Epoch > epoch:
+		return CodeStale, gs
+	case gs.view.Epoch < epoch:
+		return CodeBehind, gs
+	case !gs.view.Has(m.self.Addr):
+		return CodeNotMember, gs
+	case !gs.ready || gs.fenced():
+		return CodeNotReady, gs
+	}
+	return CodeOK, gs
+}
+
+func (m *Machine) onRead(now Time, msg Message) {
+	g := int(msg.Group)
+	code, gs := m.status(g, msg.Epoch)
+	rep := Message{Type: MsgReadReply, To: msg.From, Seq: msg.Seq, Group: msg.Group, Code: code}
+	if gs != nil {
+		rep.Epoch = gs.view.Epoch
+	}
+	if code != CodeOK {
+		rep.View = m.newest(g)
+		m.send(rep)
+		return
+	}
+	for _, want := range msg.Items {
+		if m.pl.GroupOf(want.Key) != g {
+			continue // a forged or confused request: answer only for our group
+		}
+		out := Item{Key: want.Key}
+		if it := gs.items[string(want.Key)]; it != nil {
+			out.Value, out.Version, out.Deleted = it.Value, it.Version, it.Deleted
+			if it.Lock.Held() && it.Lock.Write && it.Lock.Target > it.Version {
+				out.Target = it.Lock.Target
+			}
+		}
+		rep.Items = append(rep.Items, out)
+	}
+	m.send(rep)
+}
+
+// newest is the newest view of g we know, installed or heard of.
+func (m *Machine) newest(g int) View {
+	v := m.known[g]
+	if gs := m.groups[g]; gs.view.Epoch > v.Epoch {
+		v = gs.view
+	}
+	return v.Clone()
+}
+
+func (m *Machine) onPrepare(now Time, msg Message) {
+	g := int(msg.Group)
+	code, gs := m.status(g, msg.Epoch)
+	if len(msg.Acceptors) == 0 || len(msg.Acceptors) > 9 {
+		return
+	}
+	ref := encodeLockRef(msg.From, msg.Acceptors, msg.Parts)
+	votes := make([]Vote, 0, len(msg.Items))
+	changed := false
+	for _, op := range msg.Items {
+		if m.pl.GroupOf(op.Key) != g {
+			continue
+		}
+		v := Vote{Key: op.Key, Replica: m.self.Addr}
+		if code == CodeOK {
+			v.Prepared, changed = m.lockFor(now, gs, msg.Tx, op, ref), true
+		}
+		votes = append(votes, v)
+	}
+	if code != CodeOK && !m.newest(g).IsZero() {
+		// Tell the TM its view is not ours, so its retry uses the right one.
+		m.send(Message{Type: MsgViews, To: msg.From, Views: []View{m.newest(g)}})
+	}
+	if changed {
+		m.persistGroupItems(gs, msg.Items)
+	}
+	if len(votes) == 0 {
+		return
+	}
+	for _, a := range msg.Acceptors {
+		m.send(Message{Type: MsgVote, To: a, Tx: msg.Tx, Votes: votes, Acceptors: msg.Acceptors, Parts: msg.Parts, TM: msg.From})
+	}
+}
+
+// lockFor applies the no-wait rule for one key and reports whether the replica votes prepared.
+func (m *Machine) lockFor(now Time, gs *group, tx TxID, op Item, ref []byte) bool {
+	k := string(op.Key)
+	it := gs.items[k]
+	if it == nil {
+		it = &item{}
+		gs.items[k] = it
+	}
+	if it.Lock.Held() {
+		if store.TxID(tx) == it.Lock.Tx {
+			return true // a retried prepare: same answer
+		}
+		if it.Lock.Target != 0 && it.Lock.Target <= it.Version {
+			m.unlock(gs, k, it) // stale: a later version was installed, that tx cannot commit
+		} else {
+			return false
+		}
+	}
+	if it.Version != op.Version {
+		return false
+	}
+	it.Lock = store.Lock{
+		Tx: store.TxID(tx), Write: op.Write, NewValue: op.Value, NewDeleted: op.Deleted,
+		Target: op.Version + 1, Meta: ref,
+	}
+	it.lockedAt = now
+	gs.locked[k] = true
+	if gs.lockCheck == 0 {
+		gs.lockCheck = now.Add(m.cfg.LockTimeout)
+	}
+	return true
+}
+
+func (m *Machine) unlock(gs *group, k string, it *item) {
+	it.Lock = store.Lock{}
+	delete(gs.locked, k)
+}
+
+// onDecide applies a decision to the replicas this node holds, and records it if we are one of
+// the transaction's acceptors.
+func (m *Machine) onDecide(now Time, msg Message) {
+	commit := msg.Code == CodeCommit
+	if !commit && msg.Code != CodeAbort {
+		return
+	}
+	m.decideAcceptor(now, msg)
+	m.finishCommit(now, msg.Tx, commit)
+	touched := map[int][]Item{}
+	for _, d := range msg.Items {
+		g := m.pl.GroupOf(d.Key)
+		gs := m.groups[g]
+		it := gs.items[string(d.Key)]
+		if it == nil {
+			if !commit || !d.Write || !m.holds(gs) {
+				continue
+			}
+			it = &item{}
+			gs.items[string(d.Key)] = it
+		}
+		changed := false
+		if it.Lock.Held() && it.Lock.Tx == store.TxID(msg.Tx) {
+			if commit && it.Lock.Write && it.Lock.Target > it.Version {
+				// A recovered decision carries no values: the lock has them.
+				it.Value, it.Version, it.Deleted = it.Lock.NewValue, it.Lock.Target, it.Lock.NewDeleted
+			}
+			m.unlock(gs, string(d.Key), it)
+			changed = true
+		}
+		if commit && d.Write && d.Version > it.Version {
+			it.Value, it.Version, it.Deleted = d.Value, d.Version, d.Deleted
+			if it.Lock.Held() && it.Lock.Target <= it.Version {
+				m.unlock(gs, string(d.Key), it) // another tx's lock on an older version is void
+			}
+			changed = true
+		}
+		if changed {
+			touched[g] = append(touched[g], d)
+		}
+	}
+	for g, items := range touched {
+		m.persistGroupItems(m.groups[g], items)
+	}
+}
+
+// holds reports whether this node keeps data for the group (member, pulling or retired).
+func (m *Machine) holds(gs *group) bool {
+	return gs.view.Has(m.self.Addr) || gs.retiredAt != 0 || m.pulls[gs.idx] != nil
+}
+
+// tickLocks asks the acceptors about locks held longer than LockTimeout.
+func (m *Machine) tickLocks(now Time) {
+	for _, gs := range m.groups {
+		if gs.lockCheck == 0 || now < gs.lockCheck {
+			continue
+		}
+		gs.lockCheck = 0
+		keys := make([]string, 0, len(gs.locked))
+		for k := range gs.locked {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys) // map order must not leak into the output
+		asked := map[store.TxID]bool{}
+		for _, k := range keys {
+			it := gs.items[k]
+			if it == nil || !it.Lock.Held() {
+				delete(gs.locked, k)
+				continue
+			}
+			if now.Sub(it.lockedAt) < m.cfg.LockTimeout {
+				if gs.lockCheck == 0 || it.lockedAt.Add(m.cfg.LockTimeout) < gs.lockCheck {
+					gs.lockCheck = it.lockedAt.Add(m.cfg.LockTimeout)
+				}
+				continue
+			}
+			it.lockedAt = now
+			if !asked[it.Lock.Tx] {
+				asked[it.Lock.Tx] = true
+				m.askOutcome(now, TxID(it.Lock.Tx), it.Lock.Meta)
+			}
+			if gs.lockCheck == 0 || now.Add(m.cfg.LockTimeout) < gs.lockCheck {
+				gs.lockCheck = now.Add(m.cfg.LockTimeout)
+			}
+		}
+	}
+}
+
+// askOutcome sends an outcome query for tx to its acceptors (from a lock's Meta).
+func (m *Machine) askOutcome(now Time, tx TxID, ref []byte) {
+	tm, accs, parts, err := decodeLockRef(ref)
+	if err != nil || len(accs) == 0 {
+		return
+	}
+	for _, a := range accs {
+		m.send(Message{Type: MsgOutcome, To: a, Tx: tx, Acceptors: accs, Parts: parts, TM: tm})
+	}
+}
+
+func (m *Machine) persistGroupItems(gs *group, items []Item) {
+	b := m.batch()
+	seen := map[string]bool{}
+	for _, op := range items {
+		k := string(op.Key)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if it := gs.items[k]; it != nil {
+			b.Put(KeyPos(op.Key), op.Key, it.Item)
+		}
+	}
+}
+
+// keysOf lists a group's keys in order (deterministic iteration).
+func keysOf(items map[string]*item) []string {
+	keys := make([]string, 0, len(items))
+	for k := range items {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func sameKey(a, b []byte) bool { return bytes.Equal(a, b) }
