@@ -207,5 +207,3 @@ func testMinorityDoesNotCommit(t *testing.T, seed uint64) {
 		}
 	}
 }
-
-

@@ -33,13 +33,13 @@ type cluster struct {
 }
 
 type tnode struct {
-	name  string
-	ref   ring.NodeRef
-	m     *Machine
-	st    *store.Store
-	dead  bool
-	wake  Time
-	inc   uint64
+	name   string
+	ref    ring.NodeRef
+	m      *Machine
+	st     *store.Store
+	dead   bool
+	wake   Time
+	inc    uint64
 	inRing bool
 }
 

@@ -379,4 +379,6 @@ func (m *Machine) tickCommits(now Time) {
 }
 
 // IsNoQuorum reports whether err means the store could not reach a quorum.
-func IsNoQuorum(err error) bool { return errors.Is(err, ErrNoQuorum) || errors.Is(err, ErrUnknownOutcome) }
+func IsNoQuorum(err error) bool {
+	return errors.Is(err, ErrNoQuorum) || errors.Is(err, ErrUnknownOutcome)
+}
