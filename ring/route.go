@@ -48,9 +48,22 @@ func (n *Node) route(now Time, m Message) {
 		return // dropped: the origin times out and retries
 	}
 	if m.Type == MsgJoin && next.Addr == m.Origin.Addr {
-		// The joiner is still in our tables under its old incarnation; admit() dropped it if
-		// the message carried the new one. Otherwise the answer is the joiner's successor.
-		return
+		// The joiner is already in our tables (admit() dropped older incarnations): its
+		// successor accepted it but the answer was lost, and routing now leads to the joiner
+		// itself. Send the join to the joiner's successor instead, which answers again; if
+		// that is us... we are its predecessor: answer in the successor's place.
+		if i := indexAddr(n.preds, next.Addr); i > 0 {
+			next = n.preds[i-1]
+		} else if n.succ().Addr == next.Addr {
+			after := append([]NodeRef{}, n.succs[1:]...)
+			if len(after) == 0 {
+				after = []NodeRef{n.self}
+			}
+			n.send(Message{Type: MsgJoinAck, To: m.Origin, Node: n.self, Nodes: after, Seq: m.Seq})
+			return
+		} else {
+			return // a stale finger: the joiner's retry will take another path
+		}
 	}
 	m.Hops++
 	m.To = next
