@@ -36,6 +36,11 @@ var ErrMalformed = errors.New("ring: malformed message")
 
 // MarshalBinary encodes m in the versioned ring wire format.
 func (m *Message) MarshalBinary() ([]byte, error) {
+	return m.AppendBinary(make([]byte, 0, 96+len(m.Nodes)*64))
+}
+
+// AppendBinary appends m's encoding to b (encoding.BinaryAppender): no allocation when b has room.
+func (m *Message) AppendBinary(b []byte) ([]byte, error) {
 	if m.Type == 0 || m.Type > maxMsgType {
 		return nil, fmt.Errorf("ring: encode: unknown message type %d", m.Type)
 	}
@@ -58,7 +63,7 @@ func (m *Message) MarshalBinary() ([]byte, error) {
 	if m.Final {
 		present |= isFinal
 	}
-	b := make([]byte, 0, 96+len(m.Nodes)*64)
+	start := len(b)
 	b = append(b, wireVersion, byte(m.Type), present)
 	var err error
 	if b, err = appendRef(b, m.From); err != nil {
@@ -91,8 +96,8 @@ func (m *Message) MarshalBinary() ([]byte, error) {
 			}
 		}
 	}
-	if len(b) > MaxMessageSize {
-		return nil, fmt.Errorf("ring: encode: %d bytes, limit %d", len(b), MaxMessageSize)
+	if len(b)-start > MaxMessageSize {
+		return nil, fmt.Errorf("ring: encode: %d bytes, limit %d", len(b)-start, MaxMessageSize)
 	}
 	return b, nil
 }

@@ -1,6 +1,9 @@
 package ring
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Fingers: entry i points at the owner of self + offsets[i], where the offsets are the k-ary
 // fractions j/k^l of the ring (k = FingerBase; k = 2 gives Chord's 2^127, 2^126, ...). Routing
@@ -9,8 +12,10 @@ import "slices"
 // costs about as many lookups as there are distinct fingers, not one per offset.
 
 type fingerRound struct {
-	active bool
-	next   int // next offset index to resolve
+	active  bool
+	next    int           // next offset index to resolve
+	changed bool          // an entry changed during this round
+	period  time.Duration // current refresh period: doubles while rounds change nothing
 }
 
 // fingerOffsets returns the k-ary finger offsets, nearest first, while they stay above 2^64
@@ -35,7 +40,7 @@ func (n *Node) startFingerRound(now Time) {
 	if n.finger.active || n.succ().Addr == n.self.Addr {
 		return
 	}
-	n.finger = fingerRound{active: true}
+	n.finger = fingerRound{active: true, period: n.finger.period}
 	n.advanceFingers(now)
 }
 
@@ -45,14 +50,26 @@ func (n *Node) advanceFingers(now Time) {
 		i := n.finger.next
 		target := n.self.ID.Add(n.offsets[i])
 		if r, ok := n.resolveLocally(target, i); ok {
-			n.fingers[i] = r
+			n.setFinger(i, r)
 			n.finger.next++
 			continue
 		}
 		n.startLookup(now, target, purposeFinger, i)
 		return
 	}
+	n.endFingerRound()
+}
+
+// endFingerRound adapts the refresh period: a stable ring needs fingers refreshed rarely
+// (up to 8× FingerPeriod), a changing one at FingerPeriod.
+func (n *Node) endFingerRound() {
 	n.finger.active = false
+	switch {
+	case n.finger.changed || n.finger.period == 0:
+		n.finger.period = n.cfg.FingerPeriod
+	case n.finger.period < 8*n.cfg.FingerPeriod:
+		n.finger.period *= 2
+	}
 }
 
 // resolveLocally answers "owner of target" from the successor list or from a finger just found
@@ -76,13 +93,26 @@ func (n *Node) resolveLocally(target ID, i int) (NodeRef, bool) {
 func (n *Node) fingerFound(now Time, i int, owner NodeRef) {
 	if !n.finger.active || i != n.finger.next || owner.Addr == n.self.Addr && n.succ().Addr != n.self.Addr {
 		if owner.Addr == n.self.Addr {
-			n.finger.active = false // wrapped around: no more distinct fingers
+			n.endFingerRound() // wrapped around: no more distinct fingers
 		}
 		return
 	}
-	n.fingers[i] = owner
+	n.setFinger(i, owner)
 	n.finger.next++
 	n.advanceFingers(now)
+}
+
+// setFinger sets entry i and refreshes the distinct set routing scans.
+func (n *Node) setFinger(i int, r NodeRef) {
+	if n.fingers[i] == r {
+		return
+	}
+	n.finger.changed = true
+	if !n.finger.active {
+		n.finger.period = n.cfg.FingerPeriod // a finger was removed between rounds
+	}
+	n.fingers[i] = r
+	n.fingerSet = n.fingerNodes()
 }
 
 // fingerNodes is the set of distinct finger entries, nearest first.

@@ -19,7 +19,9 @@ type Node struct {
 	pred    NodeRef   // zero: unknown
 	succs   []NodeRef // nearest first; never contains self
 	preds   []NodeRef // nearest first; preds[0] == pred when pred is known
-	fingers []NodeRef // fingers[i] = owner of self + fingerOffsets[i]; zero: unknown
+	fingers   []NodeRef // fingers[i] = owner of self + fingerOffsets[i]; zero: unknown
+	fingerSet []NodeRef // distinct fingers, for routing
+	incs      map[string]uint64 // newest incarnation seen per address (bounded)
 	offsets []ID      // finger offsets, nearest first
 
 	passive []PassiveEntry
@@ -72,6 +74,7 @@ func New(cfg Config, self NodeRef, seed int64) *Node {
 		rng:     rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)),
 		lookups: map[uint64]*pendingLookup{},
 		offsets: fingerOffsets(cfg.FingerBase),
+		incs:    map[string]uint64{},
 	}
 	n.fingers = make([]NodeRef, len(n.offsets))
 	n.fd.init(cfg)
@@ -174,38 +177,33 @@ func (n *Node) Step(now Time, m Message) {
 	}
 }
 
-// admit checks r's incarnation against what we know of the same address. A newer incarnation
-// means the node restarted: every entry for the old one is dropped at once (it is not a
-// partition, so it does not go to the passive list). An older one is refused.
+// admit checks r's incarnation against the newest we have seen of the same address. A newer
+// incarnation means the node restarted: every entry for the old one is dropped at once (it is
+// not a partition, so it does not go to the passive list). An older one is refused.
 func (n *Node) admit(now Time, r NodeRef) bool {
 	if r.Addr == n.self.Addr {
 		return r.Inc == n.self.Inc || r.Inc == 0
 	}
-	known, ok := n.knownInc(r.Addr)
-	if !ok || r.Inc == known || r.Inc == 0 {
+	if r.Inc == 0 {
 		return true
 	}
-	if r.Inc < known {
+	known, ok := n.incs[r.Addr]
+	switch {
+	case !ok:
+		if len(n.incs) >= maxIncs {
+			clear(n.incs) // bounded memory; forgetting only delays noticing a restart
+		}
+		n.incs[r.Addr] = r.Inc
+	case r.Inc < known:
 		return false
+	case r.Inc > known:
+		n.incs[r.Addr] = r.Inc
+		n.drop(now, NodeRef{ID: r.ID, Addr: r.Addr, Inc: known}, false)
 	}
-	n.drop(now, NodeRef{ID: r.ID, Addr: r.Addr, Inc: known}, false)
 	return true
 }
 
-// knownInc is the incarnation of addr in our tables, if it appears there.
-func (n *Node) knownInc(addr string) (uint64, bool) {
-	if n.pred.Addr == addr {
-		return n.pred.Inc, true
-	}
-	for _, l := range [][]NodeRef{n.succs, n.preds, n.fingers} {
-		for _, r := range l {
-			if r.Addr == addr {
-				return r.Inc, true
-			}
-		}
-	}
-	return 0, false
-}
+const maxIncs = 1 << 14
 
 // Tick advances timers; call it at Output.Wake or periodically.
 func (n *Node) Tick(now Time) {
@@ -231,8 +229,8 @@ func (n *Node) Tick(now Time) {
 		n.stabilize(now)
 	}
 	if now >= n.nextFinger {
-		n.nextFinger = now.Add(n.jitter(n.cfg.FingerPeriod))
 		n.startFingerRound(now)
+		n.nextFinger = now.Add(n.jitter(max(n.finger.period, n.cfg.FingerPeriod)))
 	}
 }
 

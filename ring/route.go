@@ -124,7 +124,7 @@ func (n *Node) nextHop(key ID) NodeRef {
 			best, bestDist = r, d
 		}
 	}
-	for _, r := range n.fingers {
+	for _, r := range n.fingerSet {
 		consider(r)
 	}
 	for _, r := range n.succs {
@@ -166,7 +166,8 @@ func (n *Node) expireLookups(now Time) {
 		case purposeUser:
 			n.emit(Event{Kind: EvLookupFailed, ReqID: d.id, Key: p.key})
 		case purposeFinger:
-			n.finger.active = false // the next round starts over
+			n.finger.active = false // the next round starts over, soon
+			n.finger.period = n.cfg.FingerPeriod
 		}
 	}
 }

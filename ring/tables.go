@@ -79,7 +79,7 @@ func (n *Node) drop(now Time, r NodeRef, toPassive bool) {
 	}
 	for i := range n.fingers {
 		if n.fingers[i].Addr == r.Addr {
-			n.fingers[i] = NodeRef{}
+			n.setFinger(i, NodeRef{})
 			inTables = true
 		}
 	}

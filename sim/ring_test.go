@@ -63,11 +63,11 @@ func ringConfig(seed int64, codec, keepEvents bool, link Link) Config[ring.Messa
 		}
 	} else {
 		cfg.Fingerprint = func(b []byte, m ring.Message) []byte {
-			enc, err := m.MarshalBinary()
+			out, err := m.AppendBinary(b)
 			if err != nil {
 				return fmt.Appendf(b, "%+v", m)
 			}
-			return append(b, enc...)
+			return out
 		}
 	}
 	return cfg
