@@ -16,13 +16,13 @@ type Node struct {
 	leaving bool
 	left    bool
 
-	pred    NodeRef   // zero: unknown
-	succs   []NodeRef // nearest first; never contains self
-	preds   []NodeRef // nearest first; preds[0] == pred when pred is known
-	fingers   []NodeRef // fingers[i] = owner of self + fingerOffsets[i]; zero: unknown
-	fingerSet []NodeRef // distinct fingers, for routing
+	pred      NodeRef           // zero: unknown
+	succs     []NodeRef         // nearest first; never contains self
+	preds     []NodeRef         // nearest first; preds[0] == pred when pred is known
+	fingers   []NodeRef         // fingers[i] = owner of self + fingerOffsets[i]; zero: unknown
+	fingerSet []NodeRef         // distinct fingers, for routing
 	incs      map[string]uint64 // newest incarnation seen per address (bounded)
-	offsets []ID      // finger offsets, nearest first
+	offsets   []ID              // finger offsets, nearest first
 
 	passive []PassiveEntry
 	fd      detector
