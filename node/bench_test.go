@@ -12,7 +12,6 @@ import (
 // BenchmarkPingRoundTrip measures one request/response over /detrans/ping/1 between two nodes
 // on loopback (TCP, Noise, yamux), reporting the latency distribution.
 func BenchmarkPingRoundTrip(b *testing.B) {
-	useStubRing(b)
 	a := startNode(b, testConfig(b))
 	cfg := testConfig(b)
 	cfg.Bootstrap = a.Addrs()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/txn"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -21,7 +22,13 @@ type Config struct {
 	MDNS        bool     // LAN discovery; default off
 	MDNSService string   // service tag, e.g. "detrans"
 	Ring        ring.Config
+	Txn         txn.Config
 	Logger      *slog.Logger // nil = discard
+
+	// Found makes this peer the founder of a new space when its data dir holds none yet: every
+	// replica group starts with this peer alone. A peer that joins an existing space leaves it
+	// false; a data dir that already belongs to a space never founds another.
+	Found bool
 
 	// BootstrapTimeout bounds how long New waits to connect to at least one bootstrap peer
 	// (also bounded by New's ctx). Zero means 10 s.

@@ -46,7 +46,6 @@ func TestBadListenAndPSKConfig(t *testing.T) {
 }
 
 func TestUnreachableBootstrapNamesTheAddress(t *testing.T) {
-	useStubRing(t)
 	// A port that was just free: nothing listens there, so the dial is refused quickly.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

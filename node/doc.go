@@ -1,15 +1,18 @@
-// Package node runs one DeTrans peer over libp2p: the real-world driver of the ring state
-// machine (ring.Node). It owns everything the protocol core must not touch: the libp2p host and
-// its identity, wall-clock timers, goroutines, streams, peer discovery (bootstrap multiaddrs,
-// mDNS, kad-dht peer routing) and the blocking public API.
+// Package node runs one DeTrans peer over libp2p: the real-world driver of the protocol core
+// (core.Peer: the ring overlay and the transactional store). It owns everything the core must
+// not touch: the libp2p host and its identity, wall-clock timers, goroutines, streams, the
+// pebble store on disk, peer discovery (bootstrap multiaddrs, mDNS, kad-dht peer routing) and
+// the blocking public API (Lookup, Get, Put, Delete, Txn, Status).
 //
 // Invariants:
-//   - Exactly one goroutine (the event loop, loop.go) owns the ring.Node. Everything else talks
+//   - Exactly one goroutine (the event loop, loop.go) owns the core.Peer. Everything else talks
 //     to it through channels: inbound messages, API calls run inside the loop, and timer ticks.
+//   - The loop takes up to maxBatch queued inputs, then makes the peer's writes durable with one
+//     fsync, and only then sends the messages and answers the calls that depend on them.
 //   - The loop never blocks on the network. Outbound messages go to per-peer writer goroutines
 //     through bounded queues; a full queue drops the message (the ring tolerates loss).
 //   - Input from the network is never trusted: frames are length-prefixed and bounded by
-//     ring.MaxMessageSize, decoding errors reset the stream, and a message whose From does not
+//     the codec's limit, decoding errors reset the stream, and a message whose From does not
 //     match the authenticated remote peer is dropped. Nothing from the wire may panic the node.
 //   - A ring NodeRef for this peer is {ID: ring.HashKey(peerID), Addr: peerID, Inc: incarnation};
 //     the incarnation in DataDir/incarnation is bumped and fsynced on every start, so a restarted

@@ -72,45 +72,6 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() (b
 	}
 }
 
-// useStubRing swaps the ring for a one-node stand-in for tests of the transport alone.
-func useStubRing(t testing.TB) {
-	t.Helper()
-	old := newMachine
-	newMachine = func(cfg ring.Config, self ring.NodeRef, seed int64) machine { return &stubRing{self: self} }
-	t.Cleanup(func() { newMachine = old })
-}
-
-// stubRing is a ring of one that never sends: it joins at once and owns every key.
-type stubRing struct {
-	self   ring.NodeRef
-	out    ring.Output
-	nextID uint64
-	joined bool
-}
-
-func (s *stubRing) Bootstrap(ring.Time, []ring.NodeRef) {
-	s.joined = true
-	s.out.Events = append(s.out.Events, ring.Event{Kind: ring.EvJoined})
-}
-func (s *stubRing) Step(ring.Time, ring.Message) {}
-func (s *stubRing) Tick(ring.Time)               {}
-func (s *stubRing) Lookup(_ ring.Time, key ring.ID) uint64 {
-	s.nextID++
-	s.out.Events = append(s.out.Events, ring.Event{Kind: ring.EvLookupDone, ReqID: s.nextID, Key: key, Node: s.self})
-	return s.nextID
-}
-func (s *stubRing) Leave(ring.Time) {
-	s.out.Events = append(s.out.Events, ring.Event{Kind: ring.EvLeft})
-}
-func (s *stubRing) Ready() ring.Output {
-	o := s.out
-	s.out = ring.Output{}
-	return o
-}
-func (s *stubRing) State() ring.State {
-	return ring.State{Self: s.self, Joined: s.joined, Succs: []ring.NodeRef{s.self}}
-}
-
 // checkOneRing waits until following successors from any node visits every node exactly once,
 // in ring-id order, and every node's predecessor is the node before it.
 func checkOneRing(t testing.TB, nodes []*Node) {
@@ -119,9 +80,6 @@ func checkOneRing(t testing.TB, nodes []*Node) {
 }
 
 func oneRing(nodes []*Node) (bool, string) {
-	if _, stub := newMachine(ring.Config{}, ring.NodeRef{}, 0).(*stubRing); stub {
-		return true, ""
-	}
 	sorted := slices.Clone(nodes)
 	slices.SortFunc(sorted, func(a, b *Node) int { return a.RingID().Cmp(b.RingID()) })
 	st := map[string]Status{}

@@ -10,7 +10,6 @@ import (
 )
 
 func TestIdentityAndIncarnationPersistAcrossRestart(t *testing.T) {
-	useStubRing(t)
 	cfg := testConfig(t)
 	cfg.DataDir = filepath.Join(t.TempDir(), "does", "not", "exist", "yet")
 
@@ -30,7 +29,6 @@ func TestIdentityAndIncarnationPersistAcrossRestart(t *testing.T) {
 }
 
 func TestCorruptIdentityIsAClearError(t *testing.T) {
-	useStubRing(t)
 	cfg := testConfig(t)
 	require.NoError(t, os.WriteFile(filepath.Join(cfg.DataDir, keyFile), []byte("garbage"), 0o600))
 	_, err := New(context.Background(), cfg)

@@ -30,7 +30,7 @@ func (n *Node) Lookup(ctx context.Context, key []byte) (LookupResult, error) {
 	ch := make(chan lookupReply, 1)
 	var id uint64
 	if err := n.do(ctx, func(now ring.Time) {
-		id = n.r.Lookup(now, k)
+		id = n.p.Lookup(now, k)
 		n.lookups[id] = ch
 	}); err != nil {
 		return LookupResult{}, fmt.Errorf("lookup %s: %w", k.Short(), err)

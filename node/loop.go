@@ -4,22 +4,28 @@ import (
 	"context"
 	"time"
 
+	"github.com/detrans/detrans/core"
 	"github.com/detrans/detrans/ring"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// maxLocalRounds bounds how often messages a node sends to itself are fed back within one loop
-// iteration, so a ring bug that ping-pongs with itself cannot wedge the loop.
-const maxLocalRounds = 64
+const (
+	// maxLocalRounds bounds how often messages a node sends to itself are fed back within one
+	// flush, so a protocol bug that ping-pongs with itself cannot wedge the loop.
+	maxLocalRounds = 64
+	// maxBatch is how many queued inputs the loop takes before it flushes: one flush makes one
+	// fsync for all of them (group commit).
+	maxBatch = 256
+)
 
 func (n *Node) now() ring.Time { return ring.Time(time.Since(n.start)) }
 
-// loop is the only goroutine that touches n.r. waitForLAN delays the ring bootstrap until an
+// loop is the only goroutine that touches n.p. waitForLAN delays the ring bootstrap until an
 // mDNS peer with a lower peer ID turns up or MDNSGrace passes.
 func (n *Node) loop(waitForLAN bool) {
 	defer close(n.loopDone)
 	defer func() {
-		st := n.r.State()
+		st := n.p.State()
 		n.finalMu.Lock()
 		n.finalState = &st
 		n.finalMu.Unlock()
@@ -27,6 +33,7 @@ func (n *Node) loop(waitForLAN bool) {
 			ch <- lookupReply{err: errClosed}
 			delete(n.lookups, id)
 		}
+		n.failOps(errClosed)
 	}()
 	tick := time.NewTicker(n.s.tick)
 	defer tick.Stop()
@@ -43,22 +50,41 @@ func (n *Node) loop(waitForLAN bool) {
 			return
 		case <-tick.C:
 			if n.bootstrapped {
-				n.r.Tick(n.now())
+				n.p.Tick(n.now())
 			}
 		case m := <-n.inbound:
-			if n.bootstrapped {
-				n.r.Step(n.now(), m)
-			}
+			n.step(m)
 		case f := <-n.calls:
 			f(n.now())
 		case <-grace:
 			grace = nil
 			if !n.bootstrapped {
-				n.log.Info("no LAN peer to join; starting a new ring")
+				n.log.Info("no LAN peer to join; starting a ring of our own")
 				n.bootstrapLocked(nil)
 			}
 		}
+		n.drain()
 		n.flush()
+	}
+}
+
+// drain takes whatever else is already queued, without blocking, so one flush covers it.
+func (n *Node) drain() {
+	for range maxBatch {
+		select {
+		case m := <-n.inbound:
+			n.step(m)
+		case f := <-n.calls:
+			f(n.now())
+		default:
+			return
+		}
+	}
+}
+
+func (n *Node) step(m core.Msg) {
+	if n.bootstrapped {
+		n.p.Step(n.now(), m)
 	}
 }
 
@@ -68,7 +94,7 @@ func (n *Node) bootstrapLocked(contacts []ring.NodeRef) {
 		return
 	}
 	n.bootstrapped = true
-	n.r.Bootstrap(n.now(), contacts)
+	n.p.Start(n.now(), contacts, n.found)
 }
 
 // do runs f inside the loop and waits for it to finish.
@@ -85,46 +111,60 @@ func (n *Node) do(ctx context.Context, f func(now ring.Time)) error {
 	return nil
 }
 
-// flush drains the ring's output: messages to writers (or straight back into the ring when
-// addressed to ourselves), events to their waiters.
+// flush carries out the peer's output: first make Persist durable (one fsync for everything
+// since the last flush), then send messages (to writers, or straight back in when addressed to
+// ourselves) and hand events to their waiters. Nothing that depends on a write leaves before it
+// is on disk.
 func (n *Node) flush() {
 	for round := 0; round < maxLocalRounds; round++ {
-		out := n.r.Ready()
-		if len(out.Msgs) == 0 && len(out.Events) == 0 {
+		out := n.p.Ready()
+		if out.Persist != nil && out.Persist.Len() > 0 {
+			if err := n.store.Apply(n.ctx, out.Persist); err != nil {
+				// Without durability we must not acknowledge anything: stop this peer.
+				n.log.Error("store write failed; shutting the peer down", "err", err)
+				n.failOps(err)
+				go func() { _ = n.Close() }()
+				return
+			}
+		}
+		if len(out.Msgs) == 0 && len(out.RingEvents) == 0 && len(out.TxnEvents) == 0 {
 			return
 		}
-		var local []ring.Message
+		var local []core.Msg
 		for _, m := range out.Msgs {
-			if m.To.Addr == n.self.Addr {
+			if m.Dst() == n.self.Addr {
 				local = append(local, m)
 				continue
 			}
 			n.send(m)
 		}
-		for _, ev := range out.Events {
+		for _, ev := range out.RingEvents {
 			n.handleEvent(ev)
+		}
+		for _, ev := range out.TxnEvents {
+			n.handleTxnEvent(ev)
 		}
 		now := n.now()
 		for _, m := range local {
-			n.r.Step(now, m)
+			n.p.Step(now, m)
 		}
 	}
-	n.log.Warn("ring kept sending to itself; deferring the rest to the next iteration")
+	n.log.Warn("peer kept sending to itself; deferring the rest to the next iteration")
 }
 
-func (n *Node) send(m ring.Message) {
-	p, err := peer.Decode(m.To.Addr)
+func (n *Node) send(m core.Msg) {
+	p, err := peer.Decode(m.Dst())
 	if err != nil {
-		n.log.Warn("ring message to an invalid peer ID dropped", "to", m.To.Addr, "err", err)
+		n.log.Warn("message to an invalid peer ID dropped", "to", m.Dst(), "err", err)
 		return
 	}
-	b, err := m.MarshalBinary()
+	frame, err := n.encodeFrame(m)
 	if err != nil {
-		n.log.Warn("ring message not encodable, dropped", "type", m.Type, "err", err)
+		n.log.Warn("message not encodable, dropped", "kind", m.Kind(), "err", err)
 		return
 	}
-	if !n.writers.send(p, appendFrame(make([]byte, 0, len(b)+4), b)) {
-		n.log.Debug("ring send queue full, message dropped", "to", shortPeer(m.To.Addr), "type", m.Type)
+	if !n.writers.send(p, frame) {
+		n.log.Debug("send queue full, message dropped", "to", shortPeer(m.Dst()), "kind", m.Kind())
 	}
 }
 

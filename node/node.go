@@ -7,10 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/detrans/detrans/core"
 	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/store"
+	"github.com/detrans/detrans/txn"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -19,23 +23,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
 )
-
-// machine is the part of *ring.Node the driver uses; an interface so transport tests can run a
-// stand-in.
-type machine interface {
-	Bootstrap(now ring.Time, contacts []ring.NodeRef)
-	Step(now ring.Time, m ring.Message)
-	Tick(now ring.Time)
-	Lookup(now ring.Time, key ring.ID) uint64
-	Leave(now ring.Time)
-	Ready() ring.Output
-	State() ring.State
-}
-
-// newMachine is replaced in tests that exercise the driver without the real ring.
-var newMachine = func(cfg ring.Config, self ring.NodeRef, seed int64) machine {
-	return ring.New(cfg, self, seed)
-}
 
 // Node is one running peer. All methods are safe for concurrent use.
 type Node struct {
@@ -51,7 +38,7 @@ type Node struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // goroutines started by this package other than the loop and writers
 
-	inbound  chan ring.Message
+	inbound  chan core.Msg
 	calls    chan func(now ring.Time)
 	quit     chan struct{} // closed to stop the loop
 	loopDone chan struct{}
@@ -69,10 +56,14 @@ type Node struct {
 	finalMu    sync.Mutex
 	finalState *ring.State // the ring's view when the loop stopped, for Status after Close
 
+	store *store.Store
+
 	// Owned by the loop goroutine.
-	r            machine
+	p            *core.Peer
 	lookups      map[uint64]chan lookupReply
+	ops          map[uint64]chan txn.Event // store requests waiting for their event
 	bootstrapped bool
+	found        bool // found a new space at bootstrap
 }
 
 // New starts a peer: identity from DataDir, the libp2p host, kad-dht, the event loop, and the
@@ -104,19 +95,20 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		log:      s.Logger,
 		host:     h,
 		start:    time.Now(),
-		inbound:  make(chan ring.Message, 1024),
+		inbound:  make(chan core.Msg, 1024),
 		calls:    make(chan func(ring.Time)),
 		quit:     make(chan struct{}),
 		loopDone: make(chan struct{}),
 		joined:   make(chan struct{}),
 		left:     make(chan struct{}),
 		lookups:  map[uint64]chan lookupReply{},
+		ops:      map[uint64]chan txn.Event{},
 	}
 	n.self = ring.NodeRef{ID: ring.HashKey([]byte(h.ID().String())), Addr: h.ID().String(), Inc: inc}
 	n.log = n.log.With("peer", shortPeer(h.ID().String()))
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.writers = newWriters(n.ctx, n.log, func(ctx context.Context, p peer.ID) (network.Stream, error) {
-		return n.openStream(ctx, p, ringProto)
+		return n.openStream(ctx, p, peerProto)
 	})
 	n.pings = newPinger(n)
 
@@ -125,8 +117,15 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		if n.dht != nil {
 			_ = n.dht.Close()
 		}
+		if n.store != nil {
+			_ = n.store.Close()
+		}
 		_ = h.Close()
 		return nil, err
+	}
+	n.store, err = store.Open(filepath.Join(s.DataDir, "store"))
+	if err != nil {
+		return fail(err)
 	}
 	n.dht, err = newDHT(h, s.bootstrap)
 	if err != nil {
@@ -140,8 +139,15 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return fail(err)
 	}
-	n.r = newMachine(s.Ring, n.self, seed)
-	h.SetStreamHandler(ringProto, n.handleRing)
+	n.p, err = core.New(core.Config{Ring: s.Ring, Txn: s.Txn}, n.self, seed)
+	if err != nil {
+		return fail(fmt.Errorf("protocol config: %w", err))
+	}
+	if err := n.p.Restore(ctx, 0, n.store); err != nil {
+		return fail(fmt.Errorf("data dir %s: %w", s.DataDir, err))
+	}
+	n.found = s.Found && !n.hasViews()
+	h.SetStreamHandler(peerProto, n.handleStream)
 	h.SetStreamHandler(pingProto, n.pings.serve)
 
 	var contacts []ring.NodeRef
@@ -152,7 +158,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	// so that peers started together end up in one ring rather than several.
 	waitForLAN := s.MDNS && len(contacts) == 0
 	if !waitForLAN {
-		n.r.Bootstrap(0, contacts)
+		n.p.Start(0, contacts, n.found)
 		n.bootstrapped = true
 	}
 	go n.loop(waitForLAN)
@@ -244,13 +250,16 @@ func (n *Node) shutdown() error {
 		}
 	}
 	n.pings.closeAll()
-	n.host.RemoveStreamHandler(ringProto)
+	n.host.RemoveStreamHandler(peerProto)
 	n.host.RemoveStreamHandler(pingProto)
 	if err := n.dht.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close dht: %w", err))
 	}
 	if err := n.host.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close host: %w", err))
+	}
+	if err := n.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}
 	n.wg.Wait()
 	n.log.Info("node stopped")
@@ -263,7 +272,7 @@ func (n *Node) leave() {
 	defer t.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), n.s.LeaveTimeout)
 	defer cancel()
-	if err := n.do(ctx, func(now ring.Time) { n.r.Leave(now) }); err != nil {
+	if err := n.do(ctx, func(now ring.Time) { n.p.Leave(now) }); err != nil {
 		return
 	}
 	select {
@@ -290,3 +299,16 @@ func (n *Node) openStream(ctx context.Context, p peer.ID, proto protocol.ID) (ne
 	}
 	return s, nil
 }
+
+// hasViews reports whether this data dir already belongs to a space (it holds replica-group
+// views): then it must never found another one.
+func (n *Node) hasViews() bool {
+	found := false
+	_ = n.store.MetaRange(context.Background(), "g-", func(string, []byte) error {
+		found = true
+		return errStopRange
+	})
+	return found
+}
+
+var errStopRange = errors.New("stop")

@@ -27,7 +27,7 @@ type Status struct {
 // Status returns the current view. After Close it reports the view at shutdown.
 func (n *Node) Status() Status {
 	var st ring.State
-	if err := n.do(context.Background(), func(ring.Time) { st = n.r.State() }); err != nil {
+	if err := n.do(context.Background(), func(ring.Time) { st = n.p.State() }); err != nil {
 		n.finalMu.Lock()
 		if n.finalState != nil {
 			st = *n.finalState

@@ -14,7 +14,6 @@ import (
 )
 
 func TestPingOverOurProtocol(t *testing.T) {
-	useStubRing(t)
 	a := startNode(t, testConfig(t))
 	cfg := testConfig(t)
 	cfg.Bootstrap = a.Addrs()
@@ -43,7 +42,6 @@ func TestPingOverOurProtocol(t *testing.T) {
 }
 
 func TestAddrsAndStatusContract(t *testing.T) {
-	useStubRing(t)
 	a := startNode(t, testConfig(t))
 	require.NoError(t, a.WaitJoined(context.Background()))
 	st := a.Status()
@@ -73,7 +71,6 @@ func TestAddrsAndStatusContract(t *testing.T) {
 }
 
 func TestPrivateNetwork(t *testing.T) {
-	useStubRing(t)
 	psk := bytes.Repeat([]byte{7}, 32)
 	cfg := testConfig(t)
 	cfg.PSK = psk
@@ -106,7 +103,6 @@ func TestMalformedFramesDoNotCrashTheNode(t *testing.T) {
 	a := startNode(t, testConfig(t))
 	cfg := testConfig(t)
 	cfg.Bootstrap = a.Addrs()
-	useStubRing(t) // the attacker needs no ring
 	b := startNode(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -118,7 +114,7 @@ func TestMalformedFramesDoNotCrashTheNode(t *testing.T) {
 	junk := appendFrame(nil, []byte{0xde, 0xad, 0xbe, 0xef})
 	truncated := append(binary.AppendUvarint(nil, 100), 1, 2, 3)
 	for _, payload := range [][]byte{huge, overflow, junk, truncated, {}} {
-		s, err := b.host.NewStream(ctx, pa, ringProto)
+		s, err := b.host.NewStream(ctx, pa, peerProto)
 		require.NoError(t, err)
 		_, _ = s.Write(payload)
 		_ = s.CloseWrite()

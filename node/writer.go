@@ -14,7 +14,7 @@ import (
 )
 
 const (
-	ringProto protocol.ID = "/detrans/ring/1"
+	peerProto protocol.ID = "/detrans/peer/1"
 
 	writerQueueLen = 256
 	// writerIdle closes a writer (and its stream) after this long without traffic, so peers

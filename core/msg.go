@@ -1,0 +1,105 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/txn"
+)
+
+// Layer tags a message's protocol layer on the wire. Values are part of the wire format.
+type Layer uint8
+
+const (
+	LayerRing Layer = 1
+	LayerTxn  Layer = 2
+)
+
+// Msg is one message of any layer: exactly one of Ring and Txn is set.
+type Msg struct {
+	Ring *ring.Message
+	Txn  *txn.Message
+}
+
+// MaxMessageSize bounds an encoded Msg (the largest layer's limit plus the tag).
+const MaxMessageSize = txn.MaxMessageSize + 1
+
+// ErrMalformed marks input that is not a valid message.
+var ErrMalformed = errors.New("core: malformed message")
+
+// Src is the sender's address.
+func (m Msg) Src() string {
+	if m.Ring != nil {
+		return m.Ring.From.Addr
+	}
+	if m.Txn != nil {
+		return m.Txn.From.Addr
+	}
+	return ""
+}
+
+// Dst is the receiver's address.
+func (m Msg) Dst() string {
+	if m.Ring != nil {
+		return m.Ring.To.Addr
+	}
+	if m.Txn != nil {
+		return m.Txn.To.Addr
+	}
+	return ""
+}
+
+// Kind names the message for counters and traces, e.g. "ring/stabilize".
+func (m Msg) Kind() string {
+	switch {
+	case m.Ring != nil:
+		return "ring/" + m.Ring.Type.String()
+	case m.Txn != nil:
+		return "txn/" + m.Txn.Type.String()
+	}
+	return "none"
+}
+
+// AppendBinary appends m's encoding to b.
+func (m Msg) AppendBinary(b []byte) ([]byte, error) {
+	switch {
+	case m.Ring != nil && m.Txn == nil:
+		return m.Ring.AppendBinary(append(b, byte(LayerRing)))
+	case m.Txn != nil && m.Ring == nil:
+		enc, err := m.Txn.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		return append(append(b, byte(LayerTxn)), enc...), nil
+	}
+	return nil, errors.New("core: encode: a message must carry exactly one layer")
+}
+
+// MarshalBinary encodes m.
+func (m Msg) MarshalBinary() ([]byte, error) { return m.AppendBinary(nil) }
+
+// Decode decodes one message; malformed input is an error wrapping ErrMalformed.
+func Decode(b []byte) (Msg, error) {
+	if len(b) == 0 {
+		return Msg{}, fmt.Errorf("%w: empty", ErrMalformed)
+	}
+	if len(b) > MaxMessageSize {
+		return Msg{}, fmt.Errorf("%w: %d bytes, limit %d", ErrMalformed, len(b), MaxMessageSize)
+	}
+	switch Layer(b[0]) {
+	case LayerRing:
+		var r ring.Message
+		if err := r.UnmarshalBinary(b[1:]); err != nil {
+			return Msg{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		return Msg{Ring: &r}, nil
+	case LayerTxn:
+		var t txn.Message
+		if err := t.UnmarshalBinary(b[1:]); err != nil {
+			return Msg{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		return Msg{Txn: &t}, nil
+	}
+	return Msg{}, fmt.Errorf("%w: unknown layer %d", ErrMalformed, b[0])
+}

@@ -1,0 +1,142 @@
+package core
+
+import (
+	"context"
+
+	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/store"
+	"github.com/detrans/detrans/txn"
+)
+
+// Config configures a peer's protocols.
+type Config struct {
+	Ring ring.Config
+	Txn  txn.Config
+}
+
+// Output is everything the peer asks its driver to do since the last Ready. Persist must be
+// durable before any of Msgs is sent and before TxnEvents are reported.
+type Output struct {
+	Msgs       []Msg
+	Persist    *store.Batch
+	RingEvents []ring.Event
+	TxnEvents  []txn.Event
+	Wake       ring.Time
+}
+
+// Peer is one peer's protocol stack. Not safe for concurrent use: the driver owns it.
+type Peer struct {
+	self ring.NodeRef
+	Ring *ring.Node
+	Txn  *txn.Machine
+	now  ring.Time
+	out  Output
+}
+
+// New creates a peer that has not started yet.
+func New(cfg Config, self ring.NodeRef, seed int64) (*Peer, error) {
+	t, err := txn.New(cfg.Txn, self, seed^0x5bd1e995)
+	if err != nil {
+		return nil, err
+	}
+	return &Peer{self: self, Ring: ring.New(cfg.Ring, self, seed), Txn: t}, nil
+}
+
+// Self is this peer's reference.
+func (p *Peer) Self() ring.NodeRef { return p.self }
+
+// Restore loads the peer's persisted store state; call it once before Start.
+func (p *Peer) Restore(ctx context.Context, now ring.Time, st *store.Store) error {
+	return p.Txn.Restore(ctx, now, st)
+}
+
+// Start joins the ring through contacts (none: a ring of our own). found makes this peer the
+// founder of a new space (every group's first view is this peer alone); only the very first
+// start of a space's first peer may pass it.
+func (p *Peer) Start(now ring.Time, contacts []ring.NodeRef, found bool) {
+	p.now = now
+	if found {
+		p.Txn.Create(now)
+	}
+	p.Ring.Bootstrap(now, contacts)
+	p.syncRing(now)
+}
+
+// Step delivers one message to its layer.
+func (p *Peer) Step(now ring.Time, m Msg) {
+	p.now = now
+	switch {
+	case m.Ring != nil:
+		p.Ring.Step(now, *m.Ring)
+	case m.Txn != nil:
+		p.Txn.Step(now, *m.Txn)
+	}
+}
+
+// Tick advances both layers' timers.
+func (p *Peer) Tick(now ring.Time) {
+	p.now = now
+	p.Ring.Tick(now)
+	p.syncRing(now) // successor-list changes beyond the first raise no ring event
+	p.Txn.Tick(now)
+}
+
+// syncRing tells the store what the ring knows.
+func (p *Peer) syncRing(now ring.Time) { p.Txn.SetRing(now, p.Ring.State()) }
+
+// Ready collects both layers' output. Membership changes of the ring are passed to the store
+// first, so its reaction is in the same output.
+func (p *Peer) Ready() Output {
+	ro := p.Ring.Ready()
+	for _, ev := range ro.Events {
+		switch ev.Kind {
+		case ring.EvJoined, ring.EvSuccessorChanged, ring.EvPredecessorChanged, ring.EvRemoved, ring.EvLeft:
+			p.syncRing(p.now)
+		default:
+			continue
+		}
+		break
+	}
+	to := p.Txn.Ready()
+	out := p.out
+	p.out = Output{}
+	for i := range ro.Msgs {
+		out.Msgs = append(out.Msgs, Msg{Ring: &ro.Msgs[i]})
+	}
+	for i := range to.Msgs {
+		out.Msgs = append(out.Msgs, Msg{Txn: &to.Msgs[i]})
+	}
+	out.Persist = to.Persist
+	out.RingEvents = ro.Events
+	out.TxnEvents = to.Events
+	out.Wake = minWake(ro.Wake, to.Wake)
+	return out
+}
+
+func minWake(a, b ring.Time) ring.Time {
+	switch {
+	case a == 0:
+		return b
+	case b == 0 || a < b:
+		return a
+	}
+	return b
+}
+
+// Lookup starts a ring lookup; the result is a ring event.
+func (p *Peer) Lookup(now ring.Time, key ring.ID) uint64 { p.now = now; return p.Ring.Lookup(now, key) }
+
+// Read starts a quorum read; the result is a txn event.
+func (p *Peer) Read(now ring.Time, key []byte) uint64 { p.now = now; return p.Txn.Read(now, key) }
+
+// Commit starts a transaction commit; the result is a txn event.
+func (p *Peer) Commit(now ring.Time, spec txn.TxSpec) uint64 {
+	p.now = now
+	return p.Txn.Commit(now, spec)
+}
+
+// Leave starts a graceful leave of the ring.
+func (p *Peer) Leave(now ring.Time) { p.now = now; p.Ring.Leave(now) }
+
+// State is the ring's view.
+func (p *Peer) State() ring.State { return p.Ring.State() }
