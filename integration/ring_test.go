@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,30 +22,13 @@ const (
 	lookupTimeout = 60 * time.Second
 )
 
-// TestFiveProcessRing: five detrans-node processes form one ring; kill -9 of one (the peer the
-// others joined through) is repaired among four; SIGTERM of another exits 0 after a graceful
-// leave and the ring is repaired among three. Lookups agree with ring order at every stage.
-//
-// Each peer is given every earlier peer as --join (JoinAll): see TestFiveProcessRingJoinFirst
-// for why joining through the first peer alone is not reliable yet.
+// TestFiveProcessRing: five detrans-node processes, four of them joining through the first,
+// form one ring; kill -9 of the first is repaired among four; SIGTERM of another exits 0 after
+// a graceful leave and the ring is repaired among three. Lookups agree with ring order at every
+// stage.
 func TestFiveProcessRing(t *testing.T) {
-	testFiveProcessRing(t, harness.JoinAll)
-}
-
-// TestFiveProcessRingJoinFirst is TestFiveProcessRing with every peer joining through the first
-// one only. In about one run in three a joiner never joins: the JoinAck of the peer that
-// accepted it is dropped (that peer has never been connected to the joiner and kad-dht does not
-// know its address yet: "find addresses of ...: routing: not found"), and ring/ never recovers
-// from a lost JoinAck, because the joiner's predecessor already lists it as successor and routes
-// every retried Join back to the joiner, which drops it while not joined.
-func TestFiveProcessRingJoinFirst(t *testing.T) {
-	knownBug(t, "ring/: a lost JoinAck is never recovered (retried Joins are routed to the joiner itself)")
-	testFiveProcessRing(t, harness.JoinFirst)
-}
-
-func testFiveProcessRing(t *testing.T, via harness.JoinVia) {
 	c := harness.NewCluster(t, bin)
-	peers := c.StartRing(5, via)
+	peers := c.StartRing(5, harness.JoinFirst)
 	sts := c.WaitOneRing(peers, formTimeout)
 	checkStatusContract(t, sts)
 	checkLookups(t, peers, sts)
@@ -67,46 +49,28 @@ func testFiveProcessRing(t *testing.T, via harness.JoinVia) {
 	checkLookups(t, rest, sts)
 }
 
-// TestRestartedPeerRejoins: a crashed peer restarted on its data dir and address keeps its
-// identity, comes back with the next incarnation, and the ring takes it in again.
+// TestRestartedPeerRejoins: a crashed peer restarted on its data dir keeps its identity, comes
+// back with the next incarnation, and the ring takes it in again, whether it comes back on its
+// old address (the others' dials to it are in libp2p's backoff after the crash) or on a new one
+// (the others' peerstores hold the old one).
 func TestRestartedPeerRejoins(t *testing.T) {
-	testRestart(t, (*harness.Cluster).Restart, harness.JoinAll)
+	t.Run("same address", func(t *testing.T) { testRestart(t, (*harness.Cluster).Restart) })
+	t.Run("new address", func(t *testing.T) { testRestart(t, (*harness.Cluster).RestartNewAddr) })
 }
 
-// TestRestartOnNewAddressRejoins is the same with the peer back on another port.
-func TestRestartOnNewAddressRejoins(t *testing.T) {
-	testRestart(t, (*harness.Cluster).RestartNewAddr, harness.JoinAll)
-}
-
-// TestRestartThroughOnePeer restarts the crashed peer with one --join address. Its JoinAck
-// is often lost: the accepting peer dials the restarted one at an address in libp2p's dial
-// backoff (same port: failed dials during the crash) or at the old address (new port: the
-// peerstore still has it, and openStream asks the DHT only when no address is known); then
-// the ring bug of TestFiveProcessRingJoinFirst keeps it out for good.
-func TestRestartThroughOnePeer(t *testing.T) {
-	knownBug(t, "node/: dials to a restarted peer hit dial backoff or its stale address; ring/: lost JoinAck never recovered")
-	t.Run("same address", func(t *testing.T) { testRestart(t, (*harness.Cluster).Restart, harness.JoinFirst) })
-	t.Run("new address", func(t *testing.T) { testRestart(t, (*harness.Cluster).RestartNewAddr, harness.JoinFirst) })
-}
-
-func testRestart(t *testing.T, restart func(c *harness.Cluster, p *harness.Peer, join ...string), via harness.JoinVia) {
+func testRestart(t *testing.T, restart func(c *harness.Cluster, p *harness.Peer, join ...string)) {
 	c := harness.NewCluster(t, bin)
-	peers := c.StartRing(3, harness.JoinAll)
+	peers := c.StartRing(3, harness.JoinFirst)
 	c.WaitOneRing(peers, formTimeout)
 
 	p := peers[1]
 	id := p.PeerID()
 	require.NoError(t, p.Kill())
-	others := []*harness.Peer{peers[0], peers[2]}
-	c.WaitOneRing(others, repairTimeout)
+	c.WaitOneRing([]*harness.Peer{peers[0], peers[2]}, repairTimeout)
 
 	// The crash left a stale api.addr behind; it must not block the restart.
 	require.FileExists(t, filepath.Join(p.DataDir, "api.addr"))
-	join := others[1].Ready().Addrs
-	if via == harness.JoinAll {
-		join = append(others[0].Ready().Addrs, join...)
-	}
-	restart(c, p, join...)
+	restart(c, p, peers[2].Ready().Addrs...)
 	require.Equal(t, id, p.PeerID(), "same data dir, same identity")
 	sts := c.WaitOneRing(peers, formTimeout)
 	for _, st := range sts {
@@ -118,18 +82,6 @@ func testRestart(t *testing.T, restart func(c *harness.Cluster, p *harness.Peer,
 	code, err := p.Interrupt(stopTimeout)
 	require.NoError(t, err)
 	require.Equal(t, 0, code, "SIGINT is a clean shutdown")
-}
-
-// knownBugsEnv runs the tests that reproduce known bugs in other packages.
-const knownBugsEnv = "DETRANS_KNOWN_BUGS"
-
-// knownBug skips a test that reproduces a known, reported bug outside this package unless
-// DETRANS_KNOWN_BUGS=1. Delete the call once the bug is fixed.
-func knownBug(t *testing.T, bug string) {
-	t.Helper()
-	if os.Getenv(knownBugsEnv) != "1" {
-		t.Skipf("known bug (%s); run with %s=1 to reproduce", bug, knownBugsEnv)
-	}
 }
 
 // checkStatusContract checks the documented shape of status --json on live peers.
