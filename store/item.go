@@ -31,6 +31,7 @@ type Item struct {
 	Value   []byte
 	Version uint64 // 0: never written; each committed write increments it
 	Deleted bool   // tombstone: the key was deleted at Version
+	Seq     uint64 // this replica's change counter when the committed state last changed (change feeds)
 	Lock    Lock
 }
 
@@ -42,6 +43,7 @@ const (
 	flagWrite  = 1 << 2
 	flagNewDel = 1 << 3
 	flagExt    = 1 << 4 // lock carries Target and Meta
+	flagSeq    = 1 << 5 // a change sequence number follows the value
 )
 
 // ErrCorrupt marks a stored record that does not decode.
@@ -66,10 +68,16 @@ func encodeItem(it Item) []byte {
 			flags |= flagExt
 		}
 	}
+	if it.Seq != 0 {
+		flags |= flagSeq
+	}
 	b = append(b, flags)
 	b = binary.AppendUvarint(b, it.Version)
 	b = binary.AppendUvarint(b, uint64(len(it.Value)))
 	b = append(b, it.Value...)
+	if it.Seq != 0 {
+		b = binary.AppendUvarint(b, it.Seq)
+	}
 	if it.Lock.Held() {
 		b = append(b, it.Lock.Tx[:]...)
 		b = binary.AppendUvarint(b, uint64(len(it.Lock.NewValue)))
@@ -143,6 +151,9 @@ func decodeItem(b []byte) (Item, error) {
 	it.Deleted = flags&flagDelete != 0
 	it.Version = r.uvarint("version")
 	it.Value = r.bytes(r.uvarint("value length"), "value")
+	if flags&flagSeq != 0 {
+		it.Seq = r.uvarint("change sequence")
+	}
 	if flags&flagLock != 0 {
 		copy(it.Lock.Tx[:], r.bytes(16, "lock tx"))
 		it.Lock.Write = flags&flagWrite != 0

@@ -157,7 +157,7 @@ func TestOpenFailsClearlyOnUnusableDir(t *testing.T) {
 func TestLockWithTargetAndMetaRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	s := NewMemory()
-	it := Item{Value: []byte("v"), Version: 3, Lock: Lock{Tx: TxID{1}, Write: true, NewValue: []byte("w"), Target: 4, Meta: []byte{9, 8}}}
+	it := Item{Value: []byte("v"), Version: 3, Seq: 17, Lock: Lock{Tx: TxID{1}, Write: true, NewValue: []byte("w"), Target: 4, Meta: []byte{9, 8}}}
 	var b Batch
 	b.Put(pos(1), []byte("k"), it)
 	require.NoError(t, s.Apply(ctx, &b))
