@@ -18,11 +18,14 @@ import (
 
 var long = flag.Bool("sim.long", false, "run the 1000-node, one-hour ring soak")
 
-// ringMachine adapts ring.Node to Machine[ring.Message], keeping the events it emits.
+// ringMachine adapts ring.Node to Machine[ring.Message], keeping the events it emits (keep) or
+// handing them to a scenario's hook (on) as they come out.
 type ringMachine struct {
 	n      *ring.Node
 	events []ring.Event
 	keep   bool
+	addr   string
+	on     func(addr string, e ring.Event)
 }
 
 func (r *ringMachine) Step(now ring.Time, m ring.Message) { r.n.Step(now, m) }
@@ -32,7 +35,24 @@ func (r *ringMachine) Ready() ([]ring.Message, ring.Time) {
 	if r.keep {
 		r.events = append(r.events, o.Events...)
 	}
+	if r.on != nil {
+		for _, e := range o.Events {
+			r.on(r.addr, e)
+		}
+	}
 	return o.Msgs, o.Wake
+}
+
+// withEventHook makes every machine of cfg report its events to on, from inside the sim's
+// event loop (on may schedule scenario actions but must not stop or start nodes itself).
+func withEventHook(cfg Config[ring.Message], on func(addr string, e ring.Event)) Config[ring.Message] {
+	inner := cfg.New
+	cfg.New = func(addr string, boot Boot) Machine[ring.Message] {
+		m := inner(addr, boot).(*ringMachine)
+		m.addr, m.on = addr, on
+		return m
+	}
+	return cfg
 }
 
 func ringRef(addr string, inc uint64) ring.NodeRef {
