@@ -118,7 +118,7 @@ func (c *Canvas) drain() {
 	if len(q) == 0 {
 		return
 	}
-	repaint, renamed := false, false
+	repaint, renamed, selChanged := false, false, false
 	var notices []string
 	for _, e := range q {
 		if e.d != c.d {
@@ -129,10 +129,14 @@ func (c *Canvas) drain() {
 			repaint = true
 		}
 		renamed = renamed || e.ev.Renamed
+		selChanged = selChanged || e.ev.Selection
 		notices = append(notices, e.ev.Notices...)
 	}
 	if repaint {
 		c.paint.refresh()
+	}
+	if selChanged {
+		c.pickStyle()
 	}
 	c.updateOverlay()
 	c.changed()
@@ -217,6 +221,32 @@ func (c *Canvas) SetStyle(st Style) {
 		c.fail(c.d.Restyle(context.Background(), sel, rs))
 	}
 	c.drain()
+}
+
+// pickStyle makes the palette show the look of a newly selected shape (the topmost one), as
+// the starting point for the next shape and for restyling; nothing is edited.
+func (c *Canvas) pickStyle() {
+	sel := c.d.Selected()
+	if len(sel) == 0 {
+		return
+	}
+	s, ok := c.d.Shape(sel[len(sel)-1])
+	if !ok {
+		return
+	}
+	st := styleOf(s)
+	if st.Width == 0 {
+		st.Width = c.style.Width // an outline-less fill says nothing about the width choice
+	}
+	if s.Kind != draw.KindRect && s.Kind != draw.KindEllipse {
+		st.Fill = c.style.Fill // lines and text say nothing about the fill choice
+	}
+	if st != c.style {
+		c.style = st
+		if c.OnStyleChanged != nil {
+			c.OnStyleChanged(st)
+		}
+	}
 }
 
 // resizeText sets the font size of the selected text shapes (width and text size share a control).
