@@ -59,6 +59,7 @@ const (
 	EvReadDone      EventKind = iota + 1 // ReqID, Key, Value, Version, Found, Err
 	EvCommitDone                         // ReqID, Tx, Err (nil: committed)
 	EvViewInstalled                      // this node installed a view of Group (member or not)
+	EvChange                             // a subscribed group's key changed: Group, Key, Value, Version, Found
 )
 
 // Event reports the end of a client operation or a change worth logging.
@@ -98,6 +99,7 @@ type Machine struct {
 	gcq                      []gcEntry           // decided records in decision order, dropped after RecordTTL
 	props                    map[int]*proposal
 	pulls                    map[int]*pull
+	watches                  map[int]*watch
 	nextGossip, nextReconfig Time
 
 	out Output
@@ -135,6 +137,7 @@ func New(cfg Config, self ring.NodeRef, seed int64) (*Machine, error) {
 		undecided: map[TxID]*accRecord{},
 		props:     map[int]*proposal{},
 		pulls:     map[int]*pull{},
+		watches:   map[int]*watch{},
 	}
 	for g := range m.groups {
 		m.groups[g] = newGroup(g)
@@ -240,6 +243,10 @@ func (m *Machine) Step(now Time, msg Message) {
 		m.onPull(now, msg)
 	case MsgPullReply:
 		m.onPullReply(now, msg)
+	case MsgSubscribe:
+		m.onSubscribe(now, msg)
+	case MsgChanges:
+		m.onChanges(now, msg)
 	}
 }
 
@@ -250,6 +257,7 @@ func (m *Machine) Tick(now Time) {
 	m.tickAcceptor(now)
 	m.tickLocks(now)
 	m.tickPulls(now)
+	m.tickWatches(now)
 	if now >= m.nextReconfig {
 		m.nextReconfig = now.Add(m.cfg.ReconfigPeriod)
 		m.reconfigure(now)
@@ -296,6 +304,9 @@ func (m *Machine) wake() Time {
 	}
 	for _, p := range m.pulls {
 		at(p.next)
+	}
+	for _, w := range m.watches {
+		at(w.next)
 	}
 	for _, gs := range m.groups {
 		at(gs.lockCheck)

@@ -29,7 +29,11 @@ const (
 	MsgVChosen   MsgType = 16 // proposer → old and new members: View (chosen), Views[0] = the previous view (whom to pull from)
 	MsgPull      MsgType = 17 // new-view member → old-view member: Group, Epoch (old), Seq
 	MsgPullReply MsgType = 18 // old member → puller: Group, Epoch, Seq, Code, Items (whole items with locks)
-	maxMsgType           = MsgPullReply
+
+	// Change feeds.
+	MsgSubscribe MsgType = 19 // watcher → member: Group, Seq (the watcher's cursor for this member)
+	MsgChanges   MsgType = 20 // member → watcher: Group, Epoch (cursor the items start after), Seq (cursor after them), Items, More, Code
+	maxMsgType           = MsgChanges
 )
 
 var msgNames = [...]string{
@@ -37,7 +41,7 @@ var msgNames = [...]string{
 	MsgVote: "vote", MsgAccepted: "accepted", MsgP1a: "p1a", MsgP1b: "p1b", MsgP2a: "p2a",
 	MsgOutcome: "outcome", MsgViews: "views", MsgVPrepare: "vprepare", MsgVPromise: "vpromise",
 	MsgVAccept: "vaccept", MsgVAccepted: "vaccepted", MsgVChosen: "vchosen", MsgPull: "pull",
-	MsgPullReply: "pull-reply",
+	MsgPullReply: "pull-reply", MsgSubscribe: "subscribe", MsgChanges: "changes",
 }
 
 func (t MsgType) String() string {

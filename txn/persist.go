@@ -32,6 +32,7 @@ func (m *Machine) persistGroupMeta(gs *group) {
 	e.u(gs.accEpoch)
 	e.u(gs.accBallot)
 	e.view(gs.accView)
+	e.u(gs.seq)
 	m.batch().PutMeta(groupName(gs.idx), e.b)
 }
 
@@ -52,6 +53,9 @@ func decodeGroupMeta(g int, b []byte, now Time) (*group, error) {
 	gs.accEpoch = d.u()
 	gs.accBallot = d.u()
 	gs.accView = d.view()
+	if len(d.b) > 0 {
+		gs.seq = d.u()
+	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("trailing bytes in group record")
 	}
@@ -133,6 +137,7 @@ func (m *Machine) Restore(ctx context.Context, now Time, st *store.Store) error 
 	err = st.Range(ctx, ring.ID{}, ring.ID{}, func(_ ring.ID, key []byte, it store.Item) error {
 		gs := m.groups[m.pl.GroupOf(key)]
 		gs.items[string(key)] = &item{Item: it}
+		gs.seq = max(gs.seq, it.Seq)
 		if it.Lock.Held() {
 			gs.locked[string(key)] = true
 			gs.lockCheck = now.Add(m.cfg.LockTimeout) // ask soon: the decision may have passed us by

@@ -19,6 +19,8 @@ type group struct {
 	retiredAt  Time   // left the group at this time; data kept for pullers until RetireTTL
 	items      map[string]*item
 	locked     map[string]bool // keys with a lock, for the lock timer
+	seq        uint64          // change counter: bumped whenever an item's committed state changes
+	subs       map[string]*sub // change-feed subscribers by address (soft state)
 
 	// Paxos acceptor state for the next view.
 	promEpoch uint64
@@ -37,7 +39,7 @@ type item struct {
 }
 
 func newGroup(g int) *group {
-	return &group{idx: g, items: map[string]*item{}, locked: map[string]bool{}}
+	return &group{idx: g, items: map[string]*item{}, locked: map[string]bool{}, subs: map[string]*sub{}}
 }
 
 // fenced: a view change for the next epoch was accepted here; no operation of the current
@@ -198,12 +200,14 @@ func (m *Machine) onDecide(now Time, msg Message) {
 			if commit && it.Lock.Write && it.Lock.Target > it.Version {
 				// A recovered decision carries no values: the lock has them.
 				it.Value, it.Version, it.Deleted = it.Lock.NewValue, it.Lock.Target, it.Lock.NewDeleted
+				m.changed(now, gs, string(d.Key), it)
 			}
 			m.unlock(gs, string(d.Key), it)
 			changed = true
 		}
 		if commit && d.Write && d.Version > it.Version {
 			it.Value, it.Version, it.Deleted = d.Value, d.Version, d.Deleted
+			m.changed(now, gs, string(d.Key), it)
 			if it.Lock.Held() && it.Lock.Target <= it.Version {
 				m.unlock(gs, string(d.Key), it) // another tx's lock on an older version is void
 			}

@@ -148,6 +148,7 @@ func (m *Machine) onPullReply(now Time, msg Message) {
 		changed := false
 		if w.Version > it.Version {
 			it.Value, it.Version, it.Deleted = w.Value, w.Version, w.Deleted
+			m.changed(now, gs, k, it)
 			changed = true
 		}
 		if w.Lock != (TxID{}) {
