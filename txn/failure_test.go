@@ -207,3 +207,30 @@ func testMinorityDoesNotCommit(t *testing.T, seed uint64) {
 		}
 	}
 }
+
+// TestEmptyGroupsMoveToo: a member removed from a group that holds no data must still answer the
+// new members' pulls (regression: it did not, and the new member never became ready, so every
+// read of that group timed out with no quorum — seen over real libp2p in node's tests).
+func TestEmptyGroupsMoveToo(t *testing.T) { forSeeds(t, testEmptyGroupsMoveToo) }
+
+func testEmptyGroupsMoveToo(t *testing.T, seed uint64) {
+	c := newCluster(t, seed, testConfig())
+	nodes := []*tnode{c.start("a", true)}
+	for _, n := range []string{"b", "c", "d", "e"} {
+		nodes = append(nodes, c.start(n, false))
+		c.run(200 * time.Millisecond) // joins overlap with the view changes they cause
+	}
+	c.waitConverged(30 * time.Second)
+	for g := 0; g < c.cfg.Placement.Groups; g++ {
+		key := ""
+		for i := 0; key == ""; i++ {
+			if k := fmt.Sprint("probe", i); c.cfg.Placement.GroupOf([]byte(k)) == g {
+				key = k
+			}
+		}
+		for _, n := range nodes {
+			r := c.get(n, key)
+			require.NoError(t, r.Err, "group %d read at %s", g, n.name)
+		}
+	}
+}

@@ -284,7 +284,9 @@ func (m *Machine) installNonMember(now Time, v View) {
 	wasMember := gs.view.Has(m.self.Addr)
 	gs.view = v.Clone()
 	gs.ready = false
-	if wasMember && len(gs.items) > 0 {
+	if wasMember {
+		// Keep answering pulls for a while, also for a group we hold nothing of: the new
+		// members need a majority of the old view to answer, empty or not.
 		gs.retiredAt = now
 	}
 	delete(m.pulls, v.Group)
