@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 
+	"github.com/detrans/detrans/local"
 	"github.com/detrans/detrans/ring"
 	"github.com/detrans/detrans/store"
 	"github.com/detrans/detrans/txn"
@@ -10,8 +11,9 @@ import (
 
 // Config configures a peer's protocols.
 type Config struct {
-	Ring ring.Config
-	Txn  txn.Config
+	Ring  ring.Config
+	Txn   txn.Config
+	Local local.Config // Self is filled in from the peer's address
 }
 
 // Output is everything the peer asks its driver to do since the last Ready. Persist must be
@@ -20,17 +22,19 @@ type Output struct {
 	Msgs       []Msg
 	Persist    *store.Batch
 	RingEvents []ring.Event
-	TxnEvents  []txn.Event
+	TxnEvents  []txn.Event    // results of the driver's own store requests (not the outbox's)
+	Changes    []local.Change // local-view changes the user did not make
 	Wake       ring.Time
 }
 
 // Peer is one peer's protocol stack. Not safe for concurrent use: the driver owns it.
 type Peer struct {
-	self ring.NodeRef
-	Ring *ring.Node
-	Txn  *txn.Machine
-	now  ring.Time
-	out  Output
+	self  ring.NodeRef
+	Ring  *ring.Node
+	Txn   *txn.Machine
+	Local *local.Machine
+	now   ring.Time
+	out   Output
 }
 
 // New creates a peer that has not started yet.
@@ -39,7 +43,8 @@ func New(cfg Config, self ring.NodeRef, seed int64) (*Peer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Peer{self: self, Ring: ring.New(cfg.Ring, self, seed), Txn: t}, nil
+	cfg.Local.Self = self.Addr
+	return &Peer{self: self, Ring: ring.New(cfg.Ring, self, seed), Txn: t, Local: local.New(cfg.Local, t, seed^0x27d4eb2f)}, nil
 }
 
 // Self is this peer's reference.
@@ -47,7 +52,10 @@ func (p *Peer) Self() ring.NodeRef { return p.self }
 
 // Restore loads the peer's persisted store state; call it once before Start.
 func (p *Peer) Restore(ctx context.Context, now ring.Time, st *store.Store) error {
-	return p.Txn.Restore(ctx, now, st)
+	if err := p.Txn.Restore(ctx, now, st); err != nil {
+		return err
+	}
+	return p.Local.Restore(ctx, st)
 }
 
 // Start joins the ring through contacts (none: a ring of our own). found makes this peer the
@@ -60,6 +68,7 @@ func (p *Peer) Start(now ring.Time, contacts []ring.NodeRef, found bool) {
 	}
 	p.Ring.Bootstrap(now, contacts)
 	p.syncRing(now)
+	p.Local.Start(now)
 }
 
 // Step delivers one message to its layer.
@@ -79,6 +88,7 @@ func (p *Peer) Tick(now ring.Time) {
 	p.Ring.Tick(now)
 	p.syncRing(now) // successor-list changes beyond the first raise no ring event
 	p.Txn.Tick(now)
+	p.Local.Tick(now)
 }
 
 // syncRing tells the store what the ring knows.
@@ -97,20 +107,48 @@ func (p *Peer) Ready() Output {
 		}
 		break
 	}
-	to := p.Txn.Ready()
 	out := p.out
 	p.out = Output{}
 	for i := range ro.Msgs {
 		out.Msgs = append(out.Msgs, Msg{Ring: &ro.Msgs[i]})
 	}
-	for i := range to.Msgs {
-		out.Msgs = append(out.Msgs, Msg{Txn: &to.Msgs[i]})
-	}
-	out.Persist = to.Persist
 	out.RingEvents = ro.Events
-	out.TxnEvents = to.Events
-	out.Wake = minWake(ro.Wake, to.Wake)
+	out.Wake = ro.Wake
+	// The outbox reacts to store events by making new store requests, whose output is
+	// collected in the next pass; a few passes always settle (each answer is consumed once).
+	for pass := 0; pass < 8; pass++ {
+		to := p.Txn.Ready()
+		for i := range to.Msgs {
+			out.Msgs = append(out.Msgs, Msg{Txn: &to.Msgs[i]})
+		}
+		out.Persist = merge(out.Persist, to.Persist)
+		out.Wake = minWake(out.Wake, to.Wake)
+		for _, ev := range to.Events {
+			switch {
+			case ev.Kind == txn.EvChange:
+				p.Local.OnChange(p.now, ev)
+			case p.Local.OnEvent(p.now, ev):
+			default:
+				out.TxnEvents = append(out.TxnEvents, ev)
+			}
+		}
+		lo := p.Local.Ready()
+		out.Persist = merge(out.Persist, lo.Persist)
+		out.Changes = append(out.Changes, lo.Changes...)
+		out.Wake = minWake(out.Wake, lo.Wake)
+		if len(to.Msgs) == 0 && len(to.Events) == 0 {
+			break
+		}
+	}
 	return out
+}
+
+func merge(a, b *store.Batch) *store.Batch {
+	if a == nil {
+		return b
+	}
+	a.Merge(b)
+	return a
 }
 
 func minWake(a, b ring.Time) ring.Time {
@@ -140,3 +178,9 @@ func (p *Peer) Leave(now ring.Time) { p.now = now; p.Ring.Leave(now) }
 
 // State is the ring's view.
 func (p *Peer) State() ring.State { return p.Ring.State() }
+
+// LocalEdit applies an intent to the local view and queues it (see package local).
+func (p *Peer) LocalEdit(now ring.Time, in local.Intent) error {
+	p.now = now
+	return p.Local.Local(now, in)
+}
