@@ -34,7 +34,9 @@ type fakePeer struct {
 	changes []Change
 }
 
-func newFake() *fakeStore { return &fakeStore{data: map[string]Value{}, commits: map[string][]string{}} }
+func newFake() *fakeStore {
+	return &fakeStore{data: map[string]Value{}, commits: map[string][]string{}}
+}
 
 func (fs *fakeStore) peer(t *testing.T, name string) *fakePeer {
 	p := &fakePeer{fs: fs, name: name, online: true, st: store.NewMemory()}
