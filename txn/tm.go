@@ -358,6 +358,7 @@ func (m *Machine) tickCommits(now Time) {
 			// Votes did not reach a decision in time: force one (maybe abort) through recovery.
 			op.recovered = true
 			op.deadline = now.Add(m.cfg.RequestTimeout)
+			op.next = op.deadline // no more re-sends; the next thing to do is give up at the deadline
 			m.startRecovery(now, op.tx, m.self, op.accs, op.parts)
 		case op.started && now >= op.deadline:
 			delete(m.commits, id)
