@@ -127,6 +127,7 @@ func (p *Peer) Ready() Output {
 			switch {
 			case ev.Kind == txn.EvChange:
 				p.Local.OnChange(p.now, ev)
+				out.TxnEvents = append(out.TxnEvents, ev) // the driver's watchers want them too
 			case p.Local.OnEvent(p.now, ev):
 			default:
 				out.TxnEvents = append(out.TxnEvents, ev)
@@ -184,3 +185,6 @@ func (p *Peer) LocalEdit(now ring.Time, in local.Intent) error {
 	p.now = now
 	return p.Local.Local(now, in)
 }
+
+// Subscribe starts the store's change feed of group g (idempotent); EvChange events follow.
+func (p *Peer) Subscribe(now ring.Time, g int) { p.now = now; p.Txn.Subscribe(now, g) }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/detrans/detrans/local"
 	"github.com/detrans/detrans/ring"
 	"github.com/detrans/detrans/txn"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -29,6 +30,15 @@ type Config struct {
 	// replica group starts with this peer alone. A peer that joins an existing space leaves it
 	// false; a data dir that already belongs to a space never founds another.
 	Found bool
+
+	// Mirror keeps a full, persisted copy of the space here, so the local view (Local, View,
+	// Scan, WatchLocal) is complete and works offline. Apps set it; headless peers need not.
+	Mirror bool
+	// Rebasers are the merge rules of the app's intent kinds, installed before the outbox
+	// starts draining (intents queued by an earlier run may conflict at once).
+	Rebasers map[string]local.Rebaser
+	// AllowFaultInjection enables Block and Heal (tests and demos); off by default.
+	AllowFaultInjection bool
 
 	// BootstrapTimeout bounds how long New waits to connect to at least one bootstrap peer
 	// (also bounded by New's ctx). Zero means 10 s.

@@ -35,7 +35,7 @@ func ringTick(c ring.Config) time.Duration {
 // newHost builds a host with exactly the transports we support: TCP always, QUIC unless a PSK
 // is set (libp2p's private networks are TCP only). Relay, NAT port mapping and the browser
 // transports are left out: peers reach each other directly or not at all.
-func newHost(s *settings, key crypto.PrivKey) (host.Host, error) {
+func newHost(s *settings, key crypto.PrivKey, g *gater) (host.Host, error) {
 	opts := []libp2p.Option{
 		libp2p.Identity(key),
 		libp2p.ListenAddrs(s.listen...),
@@ -45,6 +45,9 @@ func newHost(s *settings, key crypto.PrivKey) (host.Host, error) {
 		libp2p.Transport(tcp.NewTCPTransport),
 		libp2p.DisableRelay(),
 		libp2p.DisableMetrics(),
+	}
+	if g != nil {
+		opts = append(opts, libp2p.ConnectionGater(g))
 	}
 	if s.PSK != nil {
 		opts = append(opts, libp2p.PrivateNetwork(pnet.PSK(s.PSK)))

@@ -183,6 +183,10 @@ func (n *Node) request(ctx context.Context, start func(now ring.Time) uint64) (t
 }
 
 func (n *Node) handleTxnEvent(ev txn.Event) {
+	if ev.Kind == txn.EvChange {
+		n.deliverChange(ev)
+		return
+	}
 	if ev.Kind != txn.EvReadDone && ev.Kind != txn.EvCommitDone {
 		return
 	}

@@ -127,6 +127,9 @@ func (n *Node) flush() {
 				return
 			}
 		}
+		if len(out.Changes) > 0 || round == 0 {
+			n.publishLocal(out.Changes)
+		}
 		if len(out.Msgs) == 0 && len(out.RingEvents) == 0 && len(out.TxnEvents) == 0 {
 			return
 		}

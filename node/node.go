@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/detrans/detrans/core"
+	"github.com/detrans/detrans/local"
 	"github.com/detrans/detrans/ring"
 	"github.com/detrans/detrans/store"
 	"github.com/detrans/detrans/txn"
@@ -56,7 +57,10 @@ type Node struct {
 	finalMu    sync.Mutex
 	finalState *ring.State // the ring's view when the loop stopped, for Status after Close
 
-	store *store.Store
+	store  *store.Store
+	localW localWatchers
+	gater  *gater
+	watchW keyWatchers
 
 	// Owned by the loop goroutine.
 	p            *core.Peer
@@ -86,7 +90,11 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := newHost(s, key)
+	var g *gater
+	if s.AllowFaultInjection {
+		g = &gater{blocked: map[peer.ID]bool{}}
+	}
+	h, err := newHost(s, key, g)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +109,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		loopDone: make(chan struct{}),
 		joined:   make(chan struct{}),
 		left:     make(chan struct{}),
+		gater:    g,
 		lookups:  map[uint64]chan lookupReply{},
 		ops:      map[uint64]chan txn.Event{},
 	}
@@ -139,9 +148,12 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return fail(err)
 	}
-	n.p, err = core.New(core.Config{Ring: s.Ring, Txn: s.Txn}, n.self, seed)
+	n.p, err = core.New(core.Config{Ring: s.Ring, Txn: s.Txn, Local: local.Config{Mirror: s.Mirror}}, n.self, seed)
 	if err != nil {
 		return fail(fmt.Errorf("protocol config: %w", err))
+	}
+	for kind, rb := range s.Rebasers {
+		n.p.Local.Register(kind, rb)
 	}
 	if err := n.p.Restore(ctx, 0, n.store); err != nil {
 		return fail(fmt.Errorf("data dir %s: %w", s.DataDir, err))
