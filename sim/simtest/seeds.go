@@ -28,8 +28,12 @@ func init() {
 	})
 }
 
+// shortSeeds is how many seeds a scenario runs under -short (the suite's race pass; the
+// simulator is single-threaded, so the race detector adds cost, not coverage, per extra seed).
+const shortSeeds = 5
+
 // Seeds runs fn as subtests named "seed=<n>" for seeds 1..n. With -seeds=N it runs seeds 1..N
-// instead (for soaks of thousands); with -seed=S only seed S. A failing subtest logs the
+// instead (for soaks of thousands); with -seed=S only seed S; with -short at most shortSeeds. A failing subtest logs the
 // command that replays it alone.
 func Seeds(t *testing.T, n int, fn func(t *testing.T, seed int64)) {
 	t.Helper()
@@ -52,6 +56,8 @@ func seedList(n int) []int64 {
 	}
 	if *seedCount > 0 {
 		n = *seedCount
+	} else if testing.Short() {
+		n = min(n, shortSeeds) // the race-detector pass: the plain pass runs them all
 	}
 	out := make([]int64, n)
 	for i := range out {
