@@ -11,8 +11,8 @@ import (
 //   - from the previous view e-1 (we heard the change chosen): a majority of e-1 must answer;
 //     our own data counts when it qualifies. Every write committed before e is on a majority
 //     of e-1, so it reaches us.
-//   - from e itself (we learnt e late, by gossip): n-q other members of e must answer (at least
-//     one). A write committed during e was prepared by a majority of e without us, and any n-q
+//   - from e itself (we learnt e late, by gossip, and do not hold e-1 to pull from as above):
+//     n-q other members of e must answer (at least one). A write committed during e was prepared by a majority of e without us, and any n-q
 //     others intersect every such majority; writes from before e are on every ready member.
 // Items merge by highest version; locks travel with the data, and we ask the acceptors about
 // every lock we saw, so a transaction that was deciding while the view changed still reaches us.

@@ -79,7 +79,15 @@ func (m *Machine) catchUp(now Time) {
 			continue
 		}
 		if v.Has(m.self.Addr) {
-			m.startPull(now, v, v)
+			// The view before v, when we hold it, is the source a VChosen would have named: a
+			// majority of it has every write committed before v. Pulling from v itself works
+			// only once some member of v is ready in it, which never happens when all of them
+			// learnt v this way.
+			source := v
+			if gs.view.Epoch+1 == v.Epoch {
+				source = gs.view
+			}
+			m.startPull(now, v, source)
 		} else {
 			m.installNonMember(now, v)
 		}
