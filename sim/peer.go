@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/detrans/detrans/core"
 	"github.com/detrans/detrans/ring"
@@ -30,8 +31,15 @@ type Peer struct {
 	// but must not call Do, Start, Crash or Restart directly.
 	OnEvents func(p *Peer)
 
-	err error
+	err       error
+	now       ring.Time
+	ticked    bool // the last input was a Tick
+	spins     int
+	firstSpin ring.Time
 }
+
+// spinFloor is how far Ready pushes a wake that a Tick left at or before now (see Spins).
+const spinFloor = time.Millisecond
 
 // Err is the first error of this incarnation (a config, restore or persist failure); a peer
 // with an error sends nothing more and asks for no timer: it is as good as crashed.
@@ -39,6 +47,7 @@ func (p *Peer) Err() error { return p.err }
 
 // Step delivers one message.
 func (p *Peer) Step(now ring.Time, m core.Msg) {
+	p.now, p.ticked = now, false
 	if p.err == nil {
 		p.P.Step(now, m)
 	}
@@ -46,6 +55,7 @@ func (p *Peer) Step(now ring.Time, m core.Msg) {
 
 // Tick runs the peer's timers.
 func (p *Peer) Tick(now ring.Time) {
+	p.now, p.ticked = now, true
 	if p.err == nil {
 		p.P.Tick(now)
 	}
@@ -69,8 +79,24 @@ func (p *Peer) Ready() ([]core.Msg, ring.Time) {
 	if p.OnEvents != nil && len(out.RingEvents)+len(out.TxnEvents) > 0 {
 		p.OnEvents(p)
 	}
-	return out.Msgs, out.Wake
+	wake := out.Wake
+	if p.ticked && wake != 0 && wake <= p.now {
+		// A timer left in the past by Tick would be ticked every nanosecond of virtual time
+		// (node/ ticks periodically and would only waste work): count it and tick again after
+		// spinFloor, as a periodic driver would.
+		if p.spins == 0 {
+			p.firstSpin = p.now
+		}
+		p.spins++
+		wake = p.now.Add(spinFloor)
+	}
+	p.ticked = false
+	return out.Msgs, wake
 }
+
+// Spins reports how often a Tick left the peer's next wake at or before the tick's time (a
+// timer bug: the machine asks to be ticked again without time passing), and when it first did.
+func (p *Peer) Spins() (n int, first ring.Time) { return p.spins, p.firstSpin }
 
 // PeerRef is the ring reference of address addr in incarnation inc (0: unknown incarnation, as
 // for contacts).
