@@ -1,0 +1,111 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/detrans/detrans/core"
+	"github.com/detrans/detrans/sim"
+	"github.com/detrans/detrans/txn"
+)
+
+// Scenario is one run: a space of peers, the three workloads side by side on disjoint keys,
+// faults from a family during Faulty, then everything healed while the clients go on for Calm,
+// then quiet, then final reads.
+type Scenario struct {
+	Faults Faults
+	Config core.Config
+	Base   sim.Link      // the healthy link
+	Faulty time.Duration // how long faults are injected (virtual)
+	Calm   time.Duration // clients keep going after the heal
+	Trace  io.Writer     // optional text trace of the whole run
+}
+
+// DefaultScenario runs f with 16 replica groups of 3 on 5 ms ± 1 ms links, 10 s of faults and
+// 3 s of calm.
+func DefaultScenario(f Faults) Scenario {
+	return Scenario{
+		Faults: f,
+		Config: core.Config{Txn: txn.Config{Placement: txn.Placement{Groups: 16, Replicas: 3}}},
+		Base:   sim.Link{Latency: 5 * time.Millisecond, Jitter: time.Millisecond},
+		Faulty: 10 * time.Second,
+		Calm:   3 * time.Second,
+	}
+}
+
+// Result is what a run did and found.
+type Result struct {
+	World    *World
+	Register *Register
+	Bank     *Bank
+	Counter  *Counter
+	Safety   error // a consistency violation (or a harness failure): always a test failure
+	Liveness error // the space did not recover after the heal (not asserted for SafetyOnly)
+}
+
+// Summary is a few lines about the run, for logs.
+func (r *Result) Summary() string {
+	st := r.World.S.Stats()
+	return fmt.Sprintf("virtual %v, %d events, %d messages (%d dropped, %d duplicated); register: %d ops in %d processes; %s; %s",
+		time.Duration(r.World.S.Now()).Round(time.Millisecond), st.Events, st.Sent, st.Dropped, st.Duplicated,
+		len(r.Register.Ops()), r.World.Procs(), r.Bank.Summary(), r.Counter.Summary())
+}
+
+// requestTimeouts are the txn.Config.RequestTimeout values a seed picks from when the scenario
+// does not fix one: short ones make partitions and crashes end operations with no quorum or an
+// unknown outcome, and make the TM race the acceptors' own recovery.
+var requestTimeouts = []time.Duration{700 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second}
+
+// Run runs the scenario with seed. The error is a setup failure (the space never formed).
+func (sc Scenario) Run(seed int64) (*Result, error) {
+	cfg := sc.Config
+	if cfg.Txn.RequestTimeout == 0 {
+		cfg.Txn.RequestTimeout = requestTimeouts[uint64(seed)%uint64(len(requestTimeouts))]
+	}
+	w, err := newWorld(seed, sc.Faults.Peers(seed), cfg, sc.Base, sc.Trace)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		World:    w,
+		Register: &Register{Keys: []string{"r0", "r1", "r2"}, Clients: 3, Think: 100 * time.Millisecond},
+		Bank:     &Bank{Accounts: 4, Initial: 100, Transferers: 2, Auditors: 1, Think: 100 * time.Millisecond, Retries: 5},
+		Counter:  &Counter{Key: "ctr", Clients: 2, Think: 100 * time.Millisecond, Retries: 10},
+	}
+	start := w.S.Now()
+	res.Register.Start(w)
+	res.Bank.Start(w)
+	res.Counter.Start(w)
+	sc.Faults.Schedule(w, start.Add(200*time.Millisecond), start.Add(sc.Faulty))
+
+	w.S.RunTo(start.Add(sc.Faulty))
+	if err := w.HealAll(sc.Base); err != nil {
+		w.fail(err)
+	}
+	w.S.RunFor(sc.Calm)
+	w.Stop()
+	// Every operation ends within two request timeouts (a commit may recover once).
+	w.S.RunUntil(func() bool { return w.InFlight() == 0 }, w.S.Now().Add(30*time.Second))
+
+	var live []error
+	if w.InFlight() != 0 {
+		live = append(live, fmt.Errorf("%d operations still in flight 30 s after the clients stopped", w.InFlight()))
+	}
+	settle, finalWait := 2*time.Minute, 30*time.Second
+	if sc.Faults.SafetyOnly {
+		// Progress is not asserted: do not wait long for what may never come, but still try
+		// the final operations, whose results join the histories.
+		settle, finalWait = 10*time.Second, 5*time.Second
+	}
+	if err := w.WaitSettled(settle); err != nil {
+		live = append(live, err)
+	}
+	live = append(live, res.Register.Final(finalWait), res.Bank.Final(finalWait), res.Counter.Final(finalWait))
+	res.Liveness = errors.Join(live...)
+
+	res.Safety = errors.Join(errors.Join(w.errs...), w.PeerErrors(),
+		res.Register.Check(time.Minute), res.Bank.Check(), res.Counter.Check())
+	return res, nil
+}

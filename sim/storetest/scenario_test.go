@@ -1,0 +1,73 @@
+package storetest
+
+import (
+	"bufio"
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/sim/simtest"
+)
+
+var traceFile = flag.String("storetest.trace", "", "write the text trace of each run to this file (use with -seed)")
+
+// ciSeeds is the number of seeds per fault family in a plain `go test`; -seeds=N overrides it.
+const ciSeeds = 200
+
+// runFamily runs the scenario of every seed and fails a seed on any safety violation, and on a
+// liveness failure unless the family is safety-only.
+func runFamily(t *testing.T, n int, f Faults) {
+	simtest.Seeds(t, n, func(t *testing.T, seed int64) {
+		sc := DefaultScenario(f)
+		if *traceFile != "" {
+			fh, err := os.Create(*traceFile)
+			require.NoError(t, err)
+			bw := bufio.NewWriterSize(fh, 1<<20)
+			defer func() { require.NoError(t, bw.Flush()); require.NoError(t, fh.Close()) }()
+			sc.Trace = bw
+		}
+		res, err := sc.Run(seed)
+		require.NoError(t, err)
+		if testing.Verbose() {
+			t.Log(res.Summary())
+		}
+		require.NoError(t, res.Safety, "safety violated (%s)", res.Summary())
+		if !f.SafetyOnly {
+			require.NoError(t, res.Liveness, "no recovery after the heal (%s)", res.Summary())
+		}
+	})
+}
+
+func TestCalm(t *testing.T) {
+	runFamily(t, 5, Faults{Name: "calm", Peers: func(int64) int { return 5 }, Schedule: func(*World, ring.Time, ring.Time) {}})
+}
+
+func TestCrashes(t *testing.T) { runFamily(t, ciSeeds, Crashes()) }
+
+func TestPartitions(t *testing.T) { runFamily(t, ciSeeds, Partitions()) }
+
+func TestNetwork(t *testing.T) {
+	runFamily(t, ciSeeds, Network(DefaultScenario(Faults{}).Base))
+}
+
+func TestSplitBrain(t *testing.T) {
+	runFamily(t, ciSeeds, SplitBrain(DefaultScenario(Faults{}).Base))
+}
+
+// TestScenarioReplays: a seed is a trace; the same seed gives the same run.
+func TestScenarioReplays(t *testing.T) {
+	run := func(seed int64) ([32]byte, string) {
+		res, err := DefaultScenario(Crashes()).Run(seed)
+		require.NoError(t, err)
+		return res.World.S.TraceHash(), res.Summary()
+	}
+	h1, s1 := run(3)
+	h2, s2 := run(3)
+	require.Equal(t, h1, h2)
+	require.Equal(t, s1, s2)
+	h3, _ := run(4)
+	require.NotEqual(t, h1, h3)
+}
