@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/detrans/detrans/partition"
 	"github.com/detrans/detrans/ring"
 	"github.com/detrans/detrans/txn"
 )
@@ -14,12 +15,14 @@ type Layer uint8
 const (
 	LayerRing Layer = 1
 	LayerTxn  Layer = 2
+	LayerPart Layer = 3
 )
 
-// Msg is one message of any layer: exactly one of Ring and Txn is set.
+// Msg is one message of any layer: exactly one of Ring, Txn and Part is set.
 type Msg struct {
 	Ring *ring.Message
 	Txn  *txn.Message
+	Part *partition.Message
 }
 
 // MaxMessageSize bounds an encoded Msg (the largest layer's limit plus the tag).
@@ -36,6 +39,9 @@ func (m Msg) Src() string {
 	if m.Txn != nil {
 		return m.Txn.From.Addr
 	}
+	if m.Part != nil {
+		return m.Part.From.Addr
+	}
 	return ""
 }
 
@@ -47,6 +53,9 @@ func (m Msg) Dst() string {
 	if m.Txn != nil {
 		return m.Txn.To.Addr
 	}
+	if m.Part != nil {
+		return m.Part.To.Addr
+	}
 	return ""
 }
 
@@ -57,16 +66,27 @@ func (m Msg) Kind() string {
 		return "ring/" + m.Ring.Type.String()
 	case m.Txn != nil:
 		return "txn/" + m.Txn.Type.String()
+	case m.Part != nil:
+		return "part/" + m.Part.Type.String()
 	}
 	return "none"
 }
 
 // AppendBinary appends m's encoding to b.
 func (m Msg) AppendBinary(b []byte) ([]byte, error) {
+	n := 0
+	for _, set := range []bool{m.Ring != nil, m.Txn != nil, m.Part != nil} {
+		if set {
+			n++
+		}
+	}
 	switch {
-	case m.Ring != nil && m.Txn == nil:
+	case n != 1:
+	case m.Ring != nil:
 		return m.Ring.AppendBinary(append(b, byte(LayerRing)))
-	case m.Txn != nil && m.Ring == nil:
+	case m.Part != nil:
+		return m.Part.AppendBinary(append(b, byte(LayerPart)))
+	case m.Txn != nil:
 		enc, err := m.Txn.MarshalBinary()
 		if err != nil {
 			return nil, err
@@ -100,6 +120,12 @@ func Decode(b []byte) (Msg, error) {
 			return Msg{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		return Msg{Txn: &t}, nil
+	case LayerPart:
+		var p partition.Message
+		if err := p.UnmarshalBinary(b[1:]); err != nil {
+			return Msg{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		return Msg{Part: &p}, nil
 	}
 	return Msg{}, fmt.Errorf("%w: unknown layer %d", ErrMalformed, b[0])
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/detrans/detrans/local"
+	"github.com/detrans/detrans/partition"
 	"github.com/detrans/detrans/ring"
 	"github.com/detrans/detrans/store"
 	"github.com/detrans/detrans/txn"
@@ -14,6 +15,7 @@ type Config struct {
 	Ring  ring.Config
 	Txn   txn.Config
 	Local local.Config // Self is filled in from the peer's address
+	Part  partition.Config
 }
 
 // Output is everything the peer asks its driver to do since the last Ready. Persist must be
@@ -33,6 +35,7 @@ type Peer struct {
 	Ring  *ring.Node
 	Txn   *txn.Machine
 	Local *local.Machine
+	Part  *partition.Machine
 	now   ring.Time
 	out   Output
 }
@@ -44,7 +47,12 @@ func New(cfg Config, self ring.NodeRef, seed int64) (*Peer, error) {
 		return nil, err
 	}
 	cfg.Local.Self = self.Addr
-	return &Peer{self: self, Ring: ring.New(cfg.Ring, self, seed), Txn: t, Local: local.New(cfg.Local, t, seed^0x27d4eb2f)}, nil
+	r := ring.New(cfg.Ring, self, seed)
+	return &Peer{
+		self: self, Ring: r, Txn: t,
+		Local: local.New(cfg.Local, t, seed^0x27d4eb2f),
+		Part:  partition.New(cfg.Part, r, seed^0x165667b1),
+	}, nil
 }
 
 // Self is this peer's reference.
@@ -79,6 +87,8 @@ func (p *Peer) Step(now ring.Time, m Msg) {
 		p.Ring.Step(now, *m.Ring)
 	case m.Txn != nil:
 		p.Txn.Step(now, *m.Txn)
+	case m.Part != nil:
+		p.Part.Step(now, *m.Part)
 	}
 }
 
@@ -86,6 +96,7 @@ func (p *Peer) Step(now ring.Time, m Msg) {
 func (p *Peer) Tick(now ring.Time) {
 	p.now = now
 	p.Ring.Tick(now)
+	p.Part.Tick(now)
 	p.syncRing(now) // successor-list changes beyond the first raise no ring event
 	p.Txn.Tick(now)
 	p.Local.Tick(now)
@@ -98,6 +109,10 @@ func (p *Peer) syncRing(now ring.Time) { p.Txn.SetRing(now, p.Ring.State()) }
 // first, so its reaction is in the same output.
 func (p *Peer) Ready() Output {
 	ro := p.Ring.Ready()
+	for _, ev := range ro.Events {
+		p.Part.OnRingEvent(p.now, ev)
+	}
+	pm, pw := p.Part.Ready() // its Adopt calls ran in Step: the ring's output above has their effect
 	for _, ev := range ro.Events {
 		switch ev.Kind {
 		case ring.EvJoined, ring.EvSuccessorChanged, ring.EvPredecessorChanged, ring.EvRemoved, ring.EvLeft:
@@ -112,8 +127,11 @@ func (p *Peer) Ready() Output {
 	for i := range ro.Msgs {
 		out.Msgs = append(out.Msgs, Msg{Ring: &ro.Msgs[i]})
 	}
+	for i := range pm {
+		out.Msgs = append(out.Msgs, Msg{Part: &pm[i]})
+	}
 	out.RingEvents = ro.Events
-	out.Wake = ro.Wake
+	out.Wake = minWake(ro.Wake, pw)
 	// The outbox reacts to store events by making new store requests, whose output is
 	// collected in the next pass; a few passes always settle (each answer is consumed once).
 	for pass := 0; pass < 8; pass++ {

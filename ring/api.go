@@ -46,6 +46,7 @@ const (
 	EvSuspected                               // Node is suspected to have failed
 	EvRemoved                                 // Node was removed and put on the passive list
 	EvLeft                                    // graceful Leave finished; the driver may stop this node
+	EvPassiveContact                          // a message arrived from Node, which is on our passive list
 )
 
 // Event reports something the driver or the layers above may act on.

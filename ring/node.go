@@ -135,6 +135,10 @@ func (n *Node) Step(now Time, m Message) {
 	if !n.admit(now, m.From) || (!m.Origin.IsZero() && !n.admit(now, m.Origin)) {
 		return // from an incarnation older than one we know: a ghost of a restarted node
 	}
+	if n.isPassive(m.From) {
+		// Someone we removed as failed is talking to us: maybe across a healed partition.
+		n.emit(Event{Kind: EvPassiveContact, Node: m.From})
+	}
 	n.fd.heard(now, m.From.Addr)
 	if !n.joined {
 		switch m.Type {

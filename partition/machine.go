@@ -1,0 +1,344 @@
+package partition
+
+import (
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/detrans/detrans/ring"
+)
+
+// Config holds the merge parameters. Zero fields take defaults.
+type Config struct {
+	ProbeMin time.Duration // first probe of a passive node after its removal (default 1 s)
+	ProbeMax time.Duration // probe backoff cap (default 3 s): bounds detection after a heal
+	// A node silent for ProbeSlowAfter (default 2 min) is probed only every ProbeSlow (default
+	// 30 s): a long partition or a dead node must not cost much.
+	ProbeSlowAfter time.Duration
+	ProbeSlow      time.Duration
+	Fanout   int           // F: mlookups started per period (default 3)
+	Period   time.Duration // γ: how often queued foreign nodes are taken up (default 500 ms)
+	MaxHops  int           // routed mlookups are dropped beyond this (default 64)
+	QueueLen int           // bound of the queue of foreign nodes (default 64)
+	// CheckPeriod: how often a node asks a random finger to place it in the finger's ring (a
+	// routed mlookup of itself). In our own ring that stops at our neighbours for a few hops;
+	// in another one — a fragment the ring broke into when a partition cut away the nodes that
+	// linked it, whose nodes are on nobody's passive list — it starts the merge. Default 10 s.
+	CheckPeriod time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.ProbeMin <= 0 {
+		c.ProbeMin = time.Second
+	}
+	if c.ProbeMax <= 0 {
+		c.ProbeMax = 3 * time.Second
+	}
+	if c.ProbeSlowAfter <= 0 {
+		c.ProbeSlowAfter = 2 * time.Minute
+	}
+	if c.ProbeSlow <= 0 {
+		c.ProbeSlow = 30 * time.Second
+	}
+	if c.Fanout <= 0 {
+		c.Fanout = 3
+	}
+	if c.Period <= 0 {
+		c.Period = 500 * time.Millisecond
+	}
+	if c.MaxHops <= 0 {
+		c.MaxHops = 64
+	}
+	if c.QueueLen <= 0 {
+		c.QueueLen = 64
+	}
+	if c.CheckPeriod <= 0 {
+		c.CheckPeriod = 10 * time.Second
+	}
+	return c
+}
+
+type probe struct {
+	ref     ring.NodeRef
+	since   ring.Time // removed (probing started) at
+	next    ring.Time
+	backoff time.Duration
+}
+
+// Machine is the partition layer of one peer. It reads and adjusts the peer's ring.Node, which
+// must be the same driver's. Not safe for concurrent use.
+type Machine struct {
+	cfg  Config
+	self ring.NodeRef
+	r    *ring.Node
+	rng  *rand.Rand
+
+	probes    map[string]*probe
+	queue     []ring.NodeRef
+	known     []ring.NodeRef // nodes seen in our ring's tables over time (bounded)
+	dirty     bool           // the ring changed since we last sampled its tables
+	nextRound ring.Time
+	nextSync  ring.Time
+	nextCheck ring.Time
+
+	out  []Message
+	sent map[MsgType]int
+}
+
+// New creates the layer over r.
+func New(cfg Config, r *ring.Node, seed int64) *Machine {
+	return &Machine{
+		cfg: cfg.withDefaults(), self: r.Self(), r: r,
+		rng:    rand.New(rand.NewPCG(uint64(seed), 131)),
+		probes: map[string]*probe{},
+		sent:   map[MsgType]int{},
+	}
+}
+
+// Sent reports how many messages of each type this peer sent (for the merge benchmarks).
+func (m *Machine) Sent() map[MsgType]int {
+	out := make(map[MsgType]int, len(m.sent))
+	for k, v := range m.sent {
+		out[k] = v
+	}
+	return out
+}
+
+func (m *Machine) send(msg Message) {
+	msg.From = m.self
+	m.sent[msg.Type]++
+	m.out = append(m.out, msg)
+}
+
+// Ready drains the messages to send and the next wake time.
+func (m *Machine) Ready() ([]Message, ring.Time) {
+	o := m.out
+	m.out = nil
+	w := m.nextSync
+	if m.nextCheck != 0 && m.nextCheck < w {
+		w = m.nextCheck
+	}
+	if len(m.queue) > 0 && (w == 0 || m.nextRound < w) {
+		w = m.nextRound
+	}
+	for _, p := range m.probes {
+		if w == 0 || p.next < w {
+			w = p.next
+		}
+	}
+	return o, w
+}
+
+// Tick probes due passive nodes and takes up queued foreign nodes.
+func (m *Machine) Tick(now ring.Time) {
+	if now >= m.nextSync {
+		m.nextSync = now.Add(m.cfg.ProbeMin)
+		m.syncPassive(now)
+	} else if m.dirty {
+		m.remember(m.r.State())
+	}
+	if m.nextCheck == 0 {
+		m.nextCheck = now.Add(m.jitter(m.cfg.CheckPeriod))
+	} else if now >= m.nextCheck {
+		m.nextCheck = now.Add(m.jitter(m.cfg.CheckPeriod))
+		m.selfCheck()
+	}
+	for _, addr := range sortedAddrs(m.probes) {
+		p := m.probes[addr]
+		if now < p.next {
+			continue
+		}
+		m.send(Message{Type: MsgProbe, To: p.ref})
+		p.backoff = min(2*p.backoff, m.cfg.ProbeMax)
+		if now.Sub(p.since) >= m.cfg.ProbeSlowAfter {
+			p.backoff = m.cfg.ProbeSlow
+		}
+		p.next = now.Add(p.backoff)
+	}
+	if len(m.queue) > 0 && now >= m.nextRound {
+		m.nextRound = now.Add(m.cfg.Period)
+		for i := 0; i < m.cfg.Fanout && len(m.queue) > 0; i++ {
+			ref := m.queue[0]
+			m.queue = m.queue[1:]
+			if !m.r.InView(ref.Addr) {
+				m.mlookup(ref, 0)
+			}
+		}
+	}
+}
+
+// syncPassive keeps one probe per passive-list entry.
+func (m *Machine) syncPassive(now ring.Time) {
+	st := m.r.State()
+	m.remember(st)
+	live := map[string]bool{}
+	for _, e := range st.Passive {
+		live[e.Node.Addr] = true
+		if p := m.probes[e.Node.Addr]; p == nil || p.ref.Inc != e.Node.Inc {
+			m.probes[e.Node.Addr] = &probe{ref: e.Node, since: now, next: now.Add(m.cfg.ProbeMin), backoff: m.cfg.ProbeMin}
+		}
+	}
+	for addr := range m.probes {
+		if !live[addr] {
+			delete(m.probes, addr)
+		}
+	}
+}
+
+// OnRingEvent takes the ring's events: a passive node talking to us is a detection.
+func (m *Machine) OnRingEvent(now ring.Time, ev ring.Event) {
+	switch ev.Kind {
+	case ring.EvPassiveContact:
+		m.detected(now, ev.Node, nil)
+	case ring.EvSuccessorChanged, ring.EvPredecessorChanged, ring.EvJoined:
+		m.dirty = true
+	}
+}
+
+// detected queues a node of (probably) another ring, and some of its ring's nodes.
+func (m *Machine) detected(now ring.Time, ref ring.NodeRef, more []ring.NodeRef) {
+	m.r.ForgetPassive(ref.Addr)
+	delete(m.probes, ref.Addr)
+	for _, r := range append([]ring.NodeRef{ref}, more...) {
+		if r.IsZero() || r.Addr == m.self.Addr || m.r.InView(r.Addr) || m.queued(r.Addr) {
+			continue
+		}
+		if len(m.queue) >= m.cfg.QueueLen {
+			break
+		}
+		m.queue = append(m.queue, r)
+	}
+	if len(m.queue) > 0 && m.nextRound <= now {
+		m.nextRound = now // take them up at the next tick
+	}
+}
+
+func (m *Machine) queued(addr string) bool {
+	for _, r := range m.queue {
+		if r.Addr == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// Step delivers one message.
+func (m *Machine) Step(now ring.Time, msg Message) {
+	if !m.r.Joined() {
+		return
+	}
+	switch msg.Type {
+	case MsgProbe:
+		st := m.r.State()
+		nodes := append(append([]ring.NodeRef{}, st.Succs...), st.FingerNodes...)
+		if len(nodes) > maxNodes {
+			nodes = nodes[:maxNodes]
+		}
+		m.send(Message{Type: MsgProbeReply, To: msg.From, Nodes: nodes})
+	case MsgProbeReply:
+		if p := m.probes[msg.From.Addr]; p != nil {
+			// Alive: the same incarnation was across a partition, a new one restarted; either
+			// way, if it is not in our ring, zip its ring into ours.
+			m.detected(now, msg.From, msg.Nodes)
+		}
+	case MsgMLookup:
+		m.mlookup(msg.Target, msg.Hops)
+	case MsgTryMerge:
+		m.trymerge(now, msg.CPred, msg.CSucc)
+	}
+}
+
+// mlookup places foreign node id in our ring: if it falls between us and a neighbour, tell it
+// (trymerge); else route on.
+func (m *Machine) mlookup(id ring.NodeRef, hops uint32) {
+	if id.IsZero() || id.Addr == m.self.Addr {
+		return
+	}
+	succ, pred := m.r.Succ(), m.r.Pred()
+	switch {
+	case id.Addr == succ.Addr || id.Addr == pred.Addr:
+		return // already our neighbour: nothing to merge here (a false detection ends here)
+	case succ.Addr == m.self.Addr || ring.BetweenOpen(m.self.ID, id.ID, succ.ID):
+		m.send(Message{Type: MsgTryMerge, To: id, CPred: m.self, CSucc: succ})
+	case !pred.IsZero() && ring.BetweenOpen(pred.ID, id.ID, m.self.ID):
+		m.send(Message{Type: MsgTryMerge, To: id, CPred: pred, CSucc: m.self})
+	default:
+		// Only strictly clockwise towards id: while two rings are half zipped, pointers can
+		// lead in circles, and a walk that does not approach its target is wasted.
+		next := m.r.NextHop(id.ID)
+		if next.IsZero() || !ring.BetweenOpen(m.self.ID, next.ID, id.ID) || int(hops) >= m.cfg.MaxHops {
+			return
+		}
+		m.send(Message{Type: MsgMLookup, To: next, Target: id, Hops: hops + 1})
+	}
+}
+
+// trymerge: cpred and csucc are our neighbours in another ring. Continue the zip on our own ring
+// first (place csucc among our neighbours), then adopt them where they fit.
+func (m *Machine) trymerge(now ring.Time, cpred, csucc ring.NodeRef) {
+	if csucc.Addr != m.self.Addr {
+		m.mlookup(csucc, 0)
+	}
+	m.r.Adopt(now, cpred, csucc)
+}
+
+// jitter spreads periodic work of many nodes over [d/2, 3d/2).
+func (m *Machine) jitter(d time.Duration) time.Duration {
+	return d/2 + time.Duration(m.rng.Int64N(int64(d)))
+}
+
+// remember keeps a bounded sample of the nodes our ring's tables have held, so a node can still
+// reach them after the ring broke apart around it.
+func (m *Machine) remember(st ring.State) {
+	const maxKnown = 64
+	m.dirty = false
+	for _, l := range [][]ring.NodeRef{st.Succs, st.Preds, st.FingerNodes} {
+		for _, r := range l {
+			if r.IsZero() || r.Addr == m.self.Addr || slices.ContainsFunc(m.known, func(k ring.NodeRef) bool { return k.Addr == r.Addr }) {
+				continue
+			}
+			if len(m.known) < maxKnown {
+				m.known = append(m.known, r)
+			} else {
+				m.known[m.rng.IntN(maxKnown)] = r
+			}
+		}
+	}
+}
+
+// selfCheck asks a node we know but that is not a neighbour (a finger or a node our tables once
+// held) to place us in its ring (see Config.CheckPeriod).
+func (m *Machine) selfCheck() {
+	if !m.r.Joined() {
+		return
+	}
+	// Not nodes of our ring (no news there) and not passive ones (probed already, and
+	// unreachable as far as we know): what is left is most likely another fragment.
+	passive := map[string]bool{}
+	for _, e := range m.r.State().Passive {
+		passive[e.Node.Addr] = true
+	}
+	var cands []ring.NodeRef
+	for _, r := range m.known {
+		if !m.r.InView(r.Addr) && !passive[r.Addr] {
+			cands = append(cands, r)
+		}
+	}
+	if len(cands) == 0 {
+		return
+	}
+	m.send(Message{Type: MsgMLookup, To: cands[m.rng.IntN(len(cands))], Target: m.self, Hops: 1})
+}
+
+func sortedAddrs(mp map[string]*probe) []string {
+	out := make([]string, 0, len(mp))
+	for k := range mp {
+		out = append(out, k)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
