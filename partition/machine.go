@@ -16,10 +16,10 @@ type Config struct {
 	// 30 s): a long partition or a dead node must not cost much.
 	ProbeSlowAfter time.Duration
 	ProbeSlow      time.Duration
-	Fanout   int           // F: mlookups started per period (default 3)
-	Period   time.Duration // γ: how often queued foreign nodes are taken up (default 500 ms)
-	MaxHops  int           // routed mlookups are dropped beyond this (default 64)
-	QueueLen int           // bound of the queue of foreign nodes (default 64)
+	Fanout         int           // F: mlookups started per period (default 3)
+	Period         time.Duration // γ: how often queued foreign nodes are taken up (default 500 ms)
+	MaxHops        int           // routed mlookups are dropped beyond this (default 64)
+	QueueLen       int           // bound of the queue of foreign nodes (default 64)
 	// CheckPeriod: how often a node asks a random finger to place it in the finger's ring (a
 	// routed mlookup of itself). In our own ring that stops at our neighbours for a few hops;
 	// in another one — a fragment the ring broke into when a partition cut away the nodes that

@@ -2,8 +2,8 @@ package sim
 
 import (
 	"flag"
-	"io"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"testing"
