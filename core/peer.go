@@ -198,10 +198,18 @@ func (p *Peer) Leave(now ring.Time) { p.now = now; p.Ring.Leave(now) }
 // State is the ring's view.
 func (p *Peer) State() ring.State { return p.Ring.State() }
 
-// LocalEdit applies an intent to the local view and queues it (see package local).
-func (p *Peer) LocalEdit(now ring.Time, in local.Intent) error {
+// LocalEdit applies an intent to the local view and queues it (see package local). It returns
+// the outbox's writes for the driver to make durable before it answers: nothing is
+// acknowledged to anyone on them, so the driver need not wait for an fsync (a crash of the
+// process loses nothing; a crash of the machine loses what the next synced write did not cover).
+func (p *Peer) LocalEdit(now ring.Time, in local.Intent) (*store.Batch, error) {
 	p.now = now
-	return p.Local.Local(now, in)
+	if err := p.Local.Local(now, in); err != nil {
+		return nil, err
+	}
+	lo := p.Local.Ready()
+	p.out.Changes = append(p.out.Changes, lo.Changes...)
+	return lo.Persist, nil
 }
 
 // Subscribe starts the store's change feed of group g (idempotent); EvChange events follow.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/detrans/detrans/local"
 	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/store"
 )
 
 // Optimistic local edits (package local): Local applies an intent to this peer's local view at
@@ -15,13 +16,17 @@ import (
 // changes the user did not make. They need Config.Mirror (the peer keeps a copy of the space)
 // so that the view is complete offline; without it the view holds only what this peer edited.
 
-// Local applies in to the local view, records it durably and returns; it commits later.
+// Local applies in to the local view, records it in the outbox and returns; it commits later.
+// The edit survives a crash of the app from the moment Local returns, and a crash of the machine
+// once the next synced store write covers it (the loop syncs within milliseconds while there is
+// any traffic).
 func (n *Node) Local(ctx context.Context, in local.Intent) error {
 	var err error
 	if derr := n.do(ctx, func(now ring.Time) {
-		err = n.p.LocalEdit(now, in)
-		if err == nil {
-			n.flush() // durable before we answer: the edit survives a crash from here on
+		var b *store.Batch
+		b, err = n.p.LocalEdit(now, in)
+		if err == nil && b != nil {
+			err = n.store.ApplyNoSync(n.ctx, b)
 		}
 	}); derr != nil {
 		return fmt.Errorf("local edit: %w", derr)

@@ -27,7 +27,7 @@ func appendEdit(t *testing.T, n *Node, key string, i int) {
 	require.NoError(t, n.Local(ctx, local.Intent{Kind: "append", Op: []byte(op), Writes: []local.Write{{Key: key, Value: append(v.Data, op...)}}}))
 }
 
-func mirrorConfig(t *testing.T) Config {
+func mirrorConfig(t testing.TB) Config {
 	cfg := testConfig(t)
 	cfg.Mirror = true
 	cfg.AllowFaultInjection = true

@@ -56,6 +56,7 @@ func (n *Node) loop(waitForLAN bool) {
 			n.step(m)
 		case f := <-n.calls:
 			f(n.now())
+		case <-n.syncDone:
 		case <-grace:
 			grace = nil
 			if !n.bootstrapped {
@@ -111,28 +112,52 @@ func (n *Node) do(ctx context.Context, f func(now ring.Time)) error {
 	return nil
 }
 
-// flush carries out the peer's output: first make Persist durable (one fsync for everything
-// since the last flush), then send messages (to writers, or straight back in when addressed to
-// ourselves) and hand events to their waiters. Nothing that depends on a write leaves before it
-// is on disk.
+// flush collects the peer's output and writes its Persist batch into the store's log without
+// waiting for the disk; the output waits in n.pending until the syncer goroutine has made that
+// write (and all before it) durable, then release sends its messages and hands out its events.
+// The loop goes on meanwhile, so one fsync covers everything written while the last one ran
+// (group commit), and nothing that depends on a write leaves before it is on disk.
 func (n *Node) flush() {
 	for round := 0; round < maxLocalRounds; round++ {
 		out := n.p.Ready()
 		if out.Persist != nil && out.Persist.Len() > 0 {
-			if err := n.store.Apply(n.ctx, out.Persist); err != nil {
-				// Without durability we must not acknowledge anything: stop this peer.
-				n.log.Error("store write failed; shutting the peer down", "err", err)
-				n.failOps(err)
-				go func() { _ = n.Close() }()
+			if err := n.store.ApplyNoSync(n.ctx, out.Persist); err != nil {
+				n.storeFailed(err)
 				return
 			}
+			n.appliedSeq.Add(1)
+			select {
+			case n.syncReq <- struct{}{}:
+			default:
+			}
 		}
-		if len(out.Changes) > 0 || round == 0 {
-			n.publishLocal(out.Changes)
+		if len(out.Msgs)+len(out.RingEvents)+len(out.TxnEvents)+len(out.Changes) > 0 {
+			n.pending = append(n.pending, pendingOut{need: n.appliedSeq.Load(), out: out})
 		}
-		if len(out.Msgs) == 0 && len(out.RingEvents) == 0 && len(out.TxnEvents) == 0 {
+		if round == 0 {
+			n.publishLocal(nil) // sync-state watchers: the counts may have changed
+		}
+		if !n.release() {
 			return
 		}
+	}
+	n.log.Warn("peer kept sending to itself; deferring the rest to the next iteration")
+}
+
+// pendingOut is output waiting for the writes it depends on to be synced.
+type pendingOut struct {
+	need uint64 // appliedSeq when it was produced
+	out  core.Output
+}
+
+// release carries out the pending outputs whose writes are durable; it reports whether it fed
+// messages back into the peer (then there is new output to collect).
+func (n *Node) release() bool {
+	synced := n.synced.Load()
+	stepped := false
+	for len(n.pending) > 0 && n.pending[0].need <= synced {
+		out := n.pending[0].out
+		n.pending = n.pending[1:]
 		var local []core.Msg
 		for _, m := range out.Msgs {
 			if m.Dst() == n.self.Addr {
@@ -147,12 +172,49 @@ func (n *Node) flush() {
 		for _, ev := range out.TxnEvents {
 			n.handleTxnEvent(ev)
 		}
+		if len(out.Changes) > 0 {
+			n.publishLocal(out.Changes)
+		}
 		now := n.now()
 		for _, m := range local {
 			n.p.Step(now, m)
+			stepped = true
 		}
 	}
-	n.log.Warn("peer kept sending to itself; deferring the rest to the next iteration")
+	return stepped
+}
+
+// syncer makes the store's log durable whenever the loop wrote to it, and tells the loop how far
+// it got. One fsync covers every write made before it started.
+func (n *Node) syncer() {
+	defer close(n.syncerDone)
+	for {
+		select {
+		case <-n.syncReq:
+		case <-n.quit:
+			return
+		}
+		target := n.appliedSeq.Load()
+		if err := n.store.Sync(n.ctx); err != nil {
+			if n.ctx.Err() == nil {
+				n.log.Error("store sync failed; shutting the peer down", "err", err)
+				go func() { _ = n.Close() }()
+			}
+			return
+		}
+		n.synced.Store(target)
+		select {
+		case n.syncDone <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// storeFailed stops the peer: without durability nothing may be acknowledged.
+func (n *Node) storeFailed(err error) {
+	n.log.Error("store write failed; shutting the peer down", "err", err)
+	n.failOps(err)
+	go func() { _ = n.Close() }()
 }
 
 func (n *Node) send(m core.Msg) {

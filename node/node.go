@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/detrans/detrans/core"
@@ -43,8 +44,17 @@ type Node struct {
 	calls    chan func(now ring.Time)
 	quit     chan struct{} // closed to stop the loop
 	loopDone chan struct{}
-	writers  *writers
-	pings    *pinger
+
+	// Group commit (loop.go): the loop writes without syncing and counts its writes; the
+	// syncer fsyncs and reports how far; outputs wait in pending until their writes are synced.
+	appliedSeq atomic.Uint64
+	synced     atomic.Uint64
+	syncReq    chan struct{}
+	syncDone   chan struct{}
+	syncerDone chan struct{}
+	pending    []pendingOut
+	writers    *writers
+	pings      *pinger
 
 	joined    chan struct{}
 	joinOnce  sync.Once
@@ -99,19 +109,22 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{
-		s:        s,
-		log:      s.Logger,
-		host:     h,
-		start:    time.Now(),
-		inbound:  make(chan core.Msg, 1024),
-		calls:    make(chan func(ring.Time)),
-		quit:     make(chan struct{}),
-		loopDone: make(chan struct{}),
-		joined:   make(chan struct{}),
-		left:     make(chan struct{}),
-		gater:    g,
-		lookups:  map[uint64]chan lookupReply{},
-		ops:      map[uint64]chan txn.Event{},
+		s:          s,
+		log:        s.Logger,
+		host:       h,
+		start:      time.Now(),
+		inbound:    make(chan core.Msg, 1024),
+		calls:      make(chan func(ring.Time)),
+		quit:       make(chan struct{}),
+		loopDone:   make(chan struct{}),
+		syncReq:    make(chan struct{}, 1),
+		syncDone:   make(chan struct{}, 1),
+		syncerDone: make(chan struct{}),
+		joined:     make(chan struct{}),
+		left:       make(chan struct{}),
+		gater:      g,
+		lookups:    map[uint64]chan lookupReply{},
+		ops:        map[uint64]chan txn.Event{},
 	}
 	n.self = ring.NodeRef{ID: ring.HashKey([]byte(h.ID().String())), Addr: h.ID().String(), Inc: inc}
 	n.log = n.log.With("peer", shortPeer(h.ID().String()))
@@ -173,6 +186,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.p.Start(0, contacts, n.found)
 		n.bootstrapped = true
 	}
+	go n.syncer()
 	go n.loop(waitForLAN)
 
 	if s.MDNS {
@@ -252,6 +266,7 @@ func (n *Node) shutdown() error {
 	}
 	close(n.quit)
 	<-n.loopDone
+	<-n.syncerDone
 	// Writers still have a live context here, so queued leave messages can go out.
 	n.writers.closeAll()
 	n.cancel()

@@ -5,7 +5,8 @@
 // Invariants:
 //   - Apply is atomic and durable: when it returns nil, every write in the batch survives a crash
 //     (pebble WAL fsync), and either all of them or none are visible after a restart. Protocols
-//     acknowledge a vote or a commit only after Apply returned.
+//     acknowledge a vote or a commit only after Apply returned. ApplyNoSync is atomic and
+//     survives a process crash; it is for writes nothing is acknowledged on (the local outbox).
 //   - Records are self-describing and versioned; a record that does not decode is reported as an
 //     error naming the key, never a panic, and is left untouched.
 //   - Replicas are indexed by ring position, so a range of the ring can be scanned for state

@@ -27,13 +27,13 @@ const (
 	metaPrefix    = "/m/"
 )
 
-// Open opens (creating if needed) the persistent store in dir. Every Apply is fsynced before it
-// returns; pebble's commit pipeline groups concurrent fsyncs.
+// Open opens (creating if needed) the persistent store in dir. Apply fsyncs the write-ahead log
+// before it returns; ApplyNoSync leaves that to the next Apply.
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: create %s: %w", dir, err)
 	}
-	d, err := pebbleds.NewDatastore(dir, pebbleds.WithPebbleWriteOptions(pebble.Sync))
+	d, err := pebbleds.NewDatastore(dir, pebbleds.WithPebbleWriteOptions(pebble.NoSync))
 	if err != nil {
 		return nil, fmt.Errorf("store: open pebble at %s: %w", dir, err)
 	}
@@ -144,8 +144,32 @@ func (b *Batch) PutMeta(name string, value []byte) {
 // Len is the number of writes in the batch.
 func (b *Batch) Len() int { return len(b.ops) }
 
-// Apply writes the batch atomically and durably.
+// Apply writes the batch atomically and durably: when it returns nil, the batch (and every
+// batch written before it) survives a crash of the machine.
 func (s *Store) Apply(ctx context.Context, b *Batch) error {
+	if err := s.ApplyNoSync(ctx, b); err != nil {
+		return err
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := s.ds.Sync(ctx, ds.NewKey("/")); err != nil {
+		return fmt.Errorf("store: sync: %w", err)
+	}
+	return nil
+}
+
+// Sync makes every write made so far durable.
+func (s *Store) Sync(ctx context.Context) error {
+	if err := s.ds.Sync(ctx, ds.NewKey("/")); err != nil {
+		return fmt.Errorf("store: sync: %w", err)
+	}
+	return nil
+}
+
+// ApplyNoSync writes the batch atomically into the log without waiting for the disk: it
+// survives a crash of the process at once, and of the machine once a later Apply returns.
+func (s *Store) ApplyNoSync(ctx context.Context, b *Batch) error {
 	if b.err != nil {
 		return b.err
 	}
