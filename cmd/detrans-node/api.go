@@ -20,14 +20,25 @@ import (
 
 // The admin API: HTTP+JSON on loopback, versioned under /v1. Every reply is JSON; errors are
 // {"error": "..."} with a status code that says whose fault it was (4xx caller, 5xx peer).
-// New endpoints are one route() line plus a handler; the store and partition issues add theirs
-// here (e.g. GET/PUT/DELETE /v1/kv/{key}, POST /v1/fault/block).
+// New endpoints are one route() line plus a handler. Handlers run concurrently (net/http gives
+// each request its own goroutine and nothing here serializes them): a slow quorum read must not
+// hold up a status call, and bench runs many clients at once.
 
-// peerAPI is what the admin API needs from a running peer; *node.Node implements it, tests use
-// a fake.
+// peerAPI is what the admin API needs from a running peer; nodePeer (a *node.Node) implements
+// it, tests use a fake.
 type peerAPI interface {
 	Status() node.Status
 	Lookup(ctx context.Context, key []byte) (node.LookupResult, error)
+	Get(ctx context.Context, key []byte) (node.Item, error)
+	Put(ctx context.Context, key, value []byte) error
+	Delete(ctx context.Context, key []byte) error
+	// Increment adds 1 to the decimal counter at key in one read-modify-write transaction and
+	// says how many attempts it took (attempts-1 conflicts were retried).
+	Increment(ctx context.Context, key []byte) (attempts int, err error)
+	Block(peerIDs ...string) error
+	Heal() error
+	Blocked() []string
+	FaultInjectionAllowed() bool
 }
 
 const (
@@ -45,14 +56,18 @@ type LookupReply struct {
 	Hops        int    `json:"hops"`
 }
 
-// errorReply is the body of every non-2xx reply.
+// errorReply is the body of every non-2xx reply. Code classifies store and fault errors for
+// scripts (see errorCode*); it is empty for the rest.
 type errorReply struct {
 	Error string `json:"error"`
+	Code  string `json:"code,omitempty"`
 }
 
-// httpError is an error with the status code to answer it with.
+// httpError is an error with the status code to answer it with, and optionally a machine-readable
+// error code.
 type httpError struct {
 	code int
+	kind string // errorReply.Code
 	err  error
 }
 
@@ -69,7 +84,7 @@ type handlerFunc func(r *http.Request, p peerAPI) (any, error)
 type apiServer struct {
 	log    *slog.Logger
 	peer   atomic.Pointer[peerAPI] // nil while the peer is starting
-	mu     sync.Mutex
+	mu     sync.RWMutex // routes are added at construction; requests only read them
 	routes map[string]map[string]handlerFunc // path → method → handler
 	srv    *http.Server
 	done   chan struct{}
@@ -82,6 +97,13 @@ func newAPIServer(log *slog.Logger) *apiServer {
 	s := &apiServer{log: log, routes: map[string]map[string]handlerFunc{}, done: make(chan struct{})}
 	s.route(http.MethodGet, "/v1/status", handleStatus)
 	s.route(http.MethodGet, "/v1/lookup", handleLookup)
+	s.route(http.MethodGet, "/v1/get", handleGet)
+	s.route(http.MethodPost, "/v1/put", handlePut)
+	s.route(http.MethodPost, "/v1/del", handleDel)
+	s.route(http.MethodGet, "/v1/fault", handleFaultList)
+	s.route(http.MethodPost, "/v1/fault/block", handleFaultBlock)
+	s.route(http.MethodPost, "/v1/fault/heal", handleFaultHeal)
+	s.route(http.MethodPost, "/v1/bench/run", handleBenchRun)
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -128,10 +150,10 @@ func (s *apiServer) shutdown(ctx context.Context) error {
 }
 
 func (s *apiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
+	s.mu.RLock()
 	methods := s.routes[r.URL.Path]
 	h := methods[r.Method]
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	switch {
 	case methods == nil:
 		writeError(w, errorf(http.StatusNotFound, "no such endpoint: %s", r.URL.Path))
@@ -170,16 +192,17 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
+	kind := ""
 	var he *httpError
 	switch {
 	case errors.As(err, &he):
-		code = he.code
+		code, kind = he.code, he.kind
 	case errors.Is(err, context.DeadlineExceeded):
 		code = http.StatusGatewayTimeout
 	case errors.Is(err, context.Canceled):
 		code = http.StatusServiceUnavailable
 	}
-	writeJSON(w, code, errorReply{Error: err.Error()})
+	writeJSON(w, code, errorReply{Error: err.Error(), Code: kind})
 }
 
 func handleStatus(_ *http.Request, p peerAPI) (any, error) {

@@ -9,7 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,11 +21,95 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakePeer answers like a peer in a ring of two.
+// fakePeer answers like a peer in a ring of two, with an in-memory store.
 type fakePeer struct {
 	lookupErr error
 	lastKey   []byte
+
+	mu         sync.Mutex
+	kv         map[string]node.Item
+	storeErr   error // returned by every store call while set
+	allowFault bool
+	blocked    []string
 }
+
+func (f *fakePeer) Get(ctx context.Context, key []byte) (node.Item, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.storeErr != nil {
+		return node.Item{}, f.storeErr
+	}
+	return f.kv[string(key)], nil
+}
+
+func (f *fakePeer) Put(ctx context.Context, key, value []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.storeErr != nil {
+		return f.storeErr
+	}
+	if f.kv == nil {
+		f.kv = map[string]node.Item{}
+	}
+	it := f.kv[string(key)]
+	f.kv[string(key)] = node.Item{Value: value, Version: it.Version + 1, Found: true}
+	return nil
+}
+
+func (f *fakePeer) Delete(ctx context.Context, key []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.storeErr != nil {
+		return f.storeErr
+	}
+	it := f.kv[string(key)]
+	if it.Found {
+		f.kv[string(key)] = node.Item{Version: it.Version + 1}
+	}
+	return nil
+}
+
+func (f *fakePeer) Increment(ctx context.Context, key []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.storeErr != nil {
+		return 1, f.storeErr
+	}
+	it := f.kv[string(key)]
+	v, err := parseCounter(it.Value, it.Found)
+	if err != nil {
+		return 1, err
+	}
+	if f.kv == nil {
+		f.kv = map[string]node.Item{}
+	}
+	f.kv[string(key)] = node.Item{Value: []byte(strconv.FormatUint(v+1, 10)), Version: it.Version + 1, Found: true}
+	return 1, nil
+}
+
+func (f *fakePeer) Block(ids ...string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blocked = append(f.blocked, ids...)
+	slices.Sort(f.blocked)
+	f.blocked = slices.Compact(f.blocked)
+	return nil
+}
+
+func (f *fakePeer) Heal() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blocked = nil
+	return nil
+}
+
+func (f *fakePeer) Blocked() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.blocked)
+}
+
+func (f *fakePeer) FaultInjectionAllowed() bool { return f.allowFault }
 
 func (f *fakePeer) Status() node.Status {
 	return node.Status{

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,24 +33,35 @@ func newClient(addr string, timeout time.Duration) *client {
 
 func (c *client) Status(ctx context.Context) (node.Status, error) {
 	var st node.Status
-	err := c.do(ctx, http.MethodGet, "/v1/status", nil, &st)
+	err := c.do(ctx, http.MethodGet, "/v1/status", nil, nil, &st)
 	return st, err
 }
 
 func (c *client) Lookup(ctx context.Context, key string) (LookupReply, error) {
 	var rep LookupReply
-	err := c.do(ctx, http.MethodGet, "/v1/lookup", url.Values{"key": {key}}, &rep)
+	err := c.do(ctx, http.MethodGet, "/v1/lookup", url.Values{"key": {key}}, nil, &rep)
 	return rep, err
 }
 
-// do sends one request and decodes a 200 reply into out. Errors say in one line what went
-// wrong from the user's point of view: nobody listening, no answer in time, not a detrans-node,
-// or the peer's own error message.
-func (c *client) do(ctx context.Context, method, path string, q url.Values, out any) error {
+// do sends one request (in, if not nil, as its JSON body) and decodes a 200 reply into out.
+// Errors say in one line what went wrong from the user's point of view: nobody listening, no
+// answer in time, not a detrans-node, or the peer's own error message (a *remoteError).
+func (c *client) do(ctx context.Context, method, path string, q url.Values, in, out any) error {
 	u := url.URL{Scheme: "http", Host: c.addr, Path: path, RawQuery: q.Encode()}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	var reqBody io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("admin API request: %w", err)
+		}
+		reqBody = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
 	if err != nil {
 		return fmt.Errorf("admin API request: %w", err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -68,7 +80,7 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, out 
 		if err := json.Unmarshal(body, &e); err != nil || e.Error == "" {
 			return fmt.Errorf("detrans-node at %s: HTTP %d", c.addr, resp.StatusCode)
 		}
-		return &remoteError{code: resp.StatusCode, msg: e.Error}
+		return &remoteError{code: resp.StatusCode, kind: e.Code, msg: e.Error}
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("detrans-node at %s sent a reply we cannot read: %w", c.addr, err)
@@ -93,11 +105,26 @@ func isTimeout(err error) bool {
 
 // remoteError is an error reported by the peer itself.
 type remoteError struct {
-	code int
+	code int    // HTTP status
+	kind string // errorReply.Code, "" if none
 	msg  string
 }
 
 func (e *remoteError) Error() string { return e.msg }
+
+// ExitCode gives store outcomes their own exit codes, so scripts can tell "nothing happened,
+// try again later" from "it may have happened" without parsing messages.
+func (e *remoteError) ExitCode() int {
+	switch e.kind {
+	case codeNoQuorum:
+		return exitNoQuorum
+	case codeConflict:
+		return exitConflict
+	case codeUnknownOutcome:
+		return exitUnknown
+	}
+	return exitFail
+}
 
 // clientFlags are the flags of every command that talks to a running peer.
 type clientFlags struct {
@@ -107,10 +134,13 @@ type clientFlags struct {
 	json    bool
 }
 
-func (cf *clientFlags) register(fs *flag.FlagSet) {
+func (cf *clientFlags) register(fs *flag.FlagSet) { cf.registerTimeout(fs, 15*time.Second) }
+
+// registerTimeout is register with another default for --timeout.
+func (cf *clientFlags) registerTimeout(fs *flag.FlagSet, timeout time.Duration) {
 	fs.StringVar(&cf.api, "api", "", "admin API address of the peer (default "+defaultAPI+")")
 	fs.StringVar(&cf.data, "data", "", "find the peer's API address in `DIR`/api.addr")
-	fs.DurationVar(&cf.timeout, "timeout", 15*time.Second, "give up waiting for the peer after this long")
+	fs.DurationVar(&cf.timeout, "timeout", timeout, "give up waiting for the peer after this long")
 	fs.BoolVar(&cf.json, "json", false, "print JSON")
 }
 

@@ -24,6 +24,11 @@ func commands() []command {
 		{"run", "run a peer until interrupted", usageRun, cmdRun},
 		{"status", "show a running peer's ring view", usageStatus, cmdStatus},
 		{"lookup", "find the peer that owns a key", usageLookup, cmdLookup},
+		{"get", "read a key", usageGet, cmdGet},
+		{"put", "write a key", usagePut, cmdPut},
+		{"del", "delete a key", usageDel, cmdDel},
+		{"fault", "block or heal peers (fault injection)", usageFault, cmdFault},
+		{"bench", "measure the store on a local cluster", usageBench, cmdBench},
 		{"version", "print the version", usageVersion, cmdVersion},
 		{"help", "show help for a command", usageHelp, cmdHelp},
 	}
@@ -33,12 +38,20 @@ func main() {
 	os.Exit(dispatch(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// Exit codes: 0 success, 1 the command failed, 2 it was called wrongly.
+// Exit codes: 0 success, 1 the command failed, 2 it was called wrongly; store commands add
+// 3–6 so scripts can react without parsing messages.
 const (
-	exitOK    = 0
-	exitFail  = 1
-	exitUsage = 2
+	exitOK       = 0
+	exitFail     = 1
+	exitUsage    = 2
+	exitNoQuorum = 3 // no majority of the key's replica group reachable; nothing changed
+	exitConflict = 4 // the transaction kept losing races; nothing changed
+	exitUnknown  = 5 // a write's outcome is unknown: it may or may not have committed
+	exitNotFound = 6 // get: the key has no value
 )
+
+// exitCoder is an error that chooses the process's exit code.
+type exitCoder interface{ ExitCode() int }
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -59,6 +72,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	err := cmd.exec(ctx, args[1:], stdout, stderr)
 	var uerr usageError
+	var ec exitCoder
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
@@ -67,6 +81,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	default:
 		fmt.Fprintf(stderr, "detrans-node %s: %s\n", cmd.name, oneLine(err))
+		if errors.As(err, &ec) {
+			return ec.ExitCode()
+		}
 		return exitFail
 	}
 }

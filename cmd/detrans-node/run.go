@@ -23,6 +23,8 @@ func usageRun(w io.Writer) {
 	fmt.Fprintf(w, `Usage: detrans-node run [flags]
 
 Runs a peer until SIGINT or SIGTERM, then leaves the ring gracefully and exits 0.
+Without --join, run founds a new space in an empty data dir; with --join it joins one.
+A data dir that already belongs to a space never founds another one.
 Once the peer is up it prints one line to stdout:
 
   detrans-node ready peer_id=ID api=127.0.0.1:PORT addrs=MULTIADDR,...
@@ -34,11 +36,14 @@ Flags:
   --listen MULTIADDR   listen address, repeatable (default /ip4/0.0.0.0/tcp/0 and
                        /ip4/0.0.0.0/udp/0/quic-v1; TCP only with --psk-file)
   --join MULTIADDR     peer to join through, ending in /p2p/PEER_ID; repeatable
-                       (without it the peer starts a ring of its own)
+                       (without it, and without --mdns, the peer founds a new space)
   --join-timeout D     how long to try the --join peers at start (default 10s)
   --api ADDR           admin API address, loopback only (default %s;
                        127.0.0.1:0 picks a free port)
-  --mdns               find peers on the LAN with mDNS (default off)
+  --mdns               find peers on the LAN with mDNS (default off); such a peer joins
+                       the LAN's space and never founds one (give the first peer no --mdns)
+  --allow-fault-injection
+                       accept 'detrans-node fault block/heal' (tests and demos; default off)
   --psk-file FILE      private network key: 64 hex digits (32 bytes); TCP only
   --log-level LEVEL    debug, info, warn or error (default info); logs go to stderr
 `, defaultDataDirHelp(), defaultAPI)
@@ -51,6 +56,7 @@ type runOptions struct {
 	joinTimeout time.Duration
 	api         string
 	mdns        bool
+	allowFault  bool
 	pskFile     string
 	logLevel    slog.Level
 }
@@ -67,6 +73,7 @@ func parseRunFlags(args []string, stdout io.Writer) (*runOptions, error) {
 	fs.DurationVar(&o.joinTimeout, "join-timeout", 10*time.Second, "")
 	fs.StringVar(&o.api, "api", defaultAPI, "")
 	fs.BoolVar(&o.mdns, "mdns", false, "")
+	fs.BoolVar(&o.allowFault, "allow-fault-injection", false, "")
 	fs.StringVar(&o.pskFile, "psk-file", "", "")
 	fs.StringVar(&level, "log-level", "info", "")
 	pos, err := parseArgs(fs, args, usageRun, stdout)
@@ -140,6 +147,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		MDNS:             o.mdns,
 		Logger:           log,
 		BootstrapTimeout: o.joinTimeout,
+		// A peer with an address to join belongs to that space. With mDNS, node.Config.Found
+		// would found a space even when a LAN peer turns up, so only an explicit loner founds.
+		Found:               len(o.join) == 0 && !o.mdns,
+		AllowFaultInjection: o.allowFault,
 	}
 	if o.pskFile != "" {
 		if cfg.PSK, err = readPSK(o.pskFile); err != nil {
@@ -177,7 +188,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return fmt.Errorf("start peer: %w", err)
 	}
-	api.setPeer(n)
+	api.setPeer(nodePeer{Node: n, allowFault: o.allowFault})
 	if err := writeAPIAddr(o.data, apiAddr); err != nil {
 		_ = n.Close()
 		return err

@@ -33,7 +33,7 @@ func parseReady(line string) (readyLine, error) {
 }
 
 // TestRunServesAndStopsCleanly runs a one-peer ring in-process: the ready line and api.addr
-// appear, status and lookup answer through the CLI, and canceling (what SIGINT/SIGTERM do) leaves
+// appear, status, lookup, put and get answer through the CLI, and canceling (what SIGINT/SIGTERM do) leaves
 // cleanly, removes api.addr and returns nil (exit 0).
 func TestRunServesAndStopsCleanly(t *testing.T) {
 	dir := t.TempDir()
@@ -85,6 +85,16 @@ func TestRunServesAndStopsCleanly(t *testing.T) {
 	code, out, errOut = cli(t, "lookup", "--api", ready["api"], "hello")
 	require.Equal(t, exitOK, code, errOut)
 	require.Regexp(t, `^owner `+ready["peer_id"]+`  hops \d+\n$`, out, "a ring of one owns every key")
+
+	// Started without --join, it founded a space: it stores alone.
+	code, _, errOut = cli(t, "put", "--api", ready["api"], "k", "v1")
+	require.Equal(t, exitOK, code, errOut)
+	code, out, errOut = cli(t, "get", "--data", dir, "k")
+	require.Equal(t, exitOK, code, errOut)
+	require.Equal(t, "v1\n", out)
+	code, out, errOut = cli(t, "fault", "list", "--api", ready["api"])
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "fault injection disabled", "off without --allow-fault-injection")
 
 	cancel()
 	select {
