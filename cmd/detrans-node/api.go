@@ -83,8 +83,8 @@ type handlerFunc func(r *http.Request, p peerAPI) (any, error)
 
 type apiServer struct {
 	log    *slog.Logger
-	peer   atomic.Pointer[peerAPI] // nil while the peer is starting
-	mu     sync.RWMutex // routes are added at construction; requests only read them
+	peer   atomic.Pointer[peerAPI]           // nil while the peer is starting
+	mu     sync.RWMutex                      // routes are added at construction; requests only read them
 	routes map[string]map[string]handlerFunc // path → method → handler
 	srv    *http.Server
 	done   chan struct{}
