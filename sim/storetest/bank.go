@@ -21,8 +21,9 @@ type Bank struct {
 	Initial     int64
 	Transferers int
 	Auditors    int
-	Think       time.Duration
-	Retries     int // attempts of one transfer that conflicts
+	Think       time.Duration // pause between a transferer's transfers, uniform in [0, Think]
+	AuditThink  time.Duration // pause between an auditor's audits (audits touch every account: costly)
+	Retries     int           // attempts of one transfer that conflicts
 
 	w   *World
 	ver *versions
@@ -44,11 +45,15 @@ func (b *Bank) Start(w *World) {
 		w.S.After(b.think(), func() { b.transfer(b.Retries) })
 	}
 	for range b.Auditors {
-		w.S.After(b.think(), func() { b.audit(nil) })
+		w.S.After(b.auditThink(), func() { b.audit(nil) })
 	}
 }
 
 func (b *Bank) think() time.Duration { return time.Duration(b.w.Rand.Int64N(int64(b.Think) + 1)) }
+
+func (b *Bank) auditThink() time.Duration {
+	return time.Duration(b.w.Rand.Int64N(int64(b.AuditThink) + 1))
+}
 
 // balance decodes a read of an account.
 func (b *Bank) balance(ev txn.Event) (int64, error) {
@@ -163,7 +168,7 @@ func (b *Bank) audit(done func(ok bool)) {
 			done(ok)
 			return
 		}
-		w.S.After(b.think(), func() { b.audit(nil) })
+		w.S.After(b.auditThink(), func() { b.audit(nil) })
 	}
 	keys := make([]string, b.Accounts)
 	for i := range keys {

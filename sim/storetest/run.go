@@ -21,17 +21,20 @@ type Scenario struct {
 	Faulty time.Duration // how long faults are injected (virtual)
 	Calm   time.Duration // clients keep going after the heal
 	Trace  io.Writer     // optional text trace of the whole run
+
+	// Mutate is passed to World.Mutate (the checkers' tests plant bugs with it).
+	Mutate func(w *World) func(addr string, ev *txn.Event)
 }
 
-// DefaultScenario runs f with 16 replica groups of 3 on 5 ms ± 1 ms links, 10 s of faults and
-// 3 s of calm.
+// DefaultScenario runs f with 16 replica groups of 3 on 5 ms ± 1 ms links, 8 s of faults and
+// 2 s of calm.
 func DefaultScenario(f Faults) Scenario {
 	return Scenario{
 		Faults: f,
 		Config: core.Config{Txn: txn.Config{Placement: txn.Placement{Groups: 16, Replicas: 3}}},
 		Base:   sim.Link{Latency: 5 * time.Millisecond, Jitter: time.Millisecond},
-		Faulty: 10 * time.Second,
-		Calm:   3 * time.Second,
+		Faulty: 8 * time.Second,
+		Calm:   2 * time.Second,
 	}
 }
 
@@ -70,9 +73,13 @@ func (sc Scenario) Run(seed int64) (*Result, error) {
 	}
 	res := &Result{
 		World:    w,
-		Register: &Register{Keys: []string{"r0", "r1", "r2"}, Clients: 3, Think: 100 * time.Millisecond},
-		Bank:     &Bank{Accounts: 4, Initial: 100, Transferers: 2, Auditors: 1, Think: 100 * time.Millisecond, Retries: 5},
-		Counter:  &Counter{Key: "ctr", Clients: 2, Think: 100 * time.Millisecond, Retries: 10},
+		Register: &Register{Keys: []string{"r0", "r1", "r2"}, Clients: 3, Think: 120 * time.Millisecond},
+		Bank: &Bank{Accounts: 4, Initial: 100, Transferers: 2, Auditors: 1, Retries: 5,
+			Think: 120 * time.Millisecond, AuditThink: 400 * time.Millisecond},
+		Counter: &Counter{Key: "ctr", Clients: 2, Think: 120 * time.Millisecond, Retries: 10},
+	}
+	if sc.Mutate != nil {
+		w.Mutate = sc.Mutate(w)
 	}
 	start := w.S.Now()
 	res.Register.Start(w)

@@ -25,6 +25,10 @@ type World struct {
 	// uses it to crash a transaction manager mid-commit).
 	OnCommit func(addr string)
 
+	// Mutate, when set, may alter an operation's outcome before its client sees it: the
+	// checkers' own tests use it to plant the bugs they must find.
+	Mutate func(addr string, ev *txn.Event)
+
 	pend      map[reqKey]Done
 	down      map[string]bool
 	overrides [][2]string // links with an override, cleared by HealAll
@@ -177,6 +181,9 @@ func (w *World) onEvents(p *sim.Peer) {
 		if done := w.pend[k]; done != nil {
 			delete(w.pend, k)
 			w.inFlight--
+			if w.Mutate != nil {
+				w.Mutate(p.Addr, &ev)
+			}
 			w.S.At(w.S.Now(), func() { done(ev, false) })
 		}
 	}
