@@ -37,6 +37,9 @@ type Config struct {
 	// Rebasers are the merge rules of the app's intent kinds, installed before the outbox
 	// starts draining (intents queued by an earlier run may conflict at once).
 	Rebasers map[string]local.Rebaser
+	// BootstrapBestEffort starts the peer even when no bootstrap peer answers (an app opened
+	// offline): the ring join keeps retrying them in the background.
+	BootstrapBestEffort bool
 	// AllowFaultInjection enables Block and Heal (tests and demos); off by default.
 	AllowFaultInjection bool
 

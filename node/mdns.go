@@ -32,9 +32,15 @@ func (m mdnsNotifee) HandlePeerFound(ai peer.AddrInfo) {
 			return
 		}
 		n.log.Info("mdns: connected to LAN peer", "found", shortPeer(ai.ID.String()))
-		if ai.ID.String() >= n.self.Addr {
-			return
-		}
-		_ = n.do(ctx, func(ring.Time) { n.bootstrapLocked([]ring.NodeRef{refFor(ai.ID)}) })
+		n.nearbyMu.Lock()
+		n.nearby[ai.ID.String()] = true
+		n.nearbyMu.Unlock()
+		_ = n.do(ctx, func(now ring.Time) {
+			if n.bootstrapped {
+				n.p.Part.Detect(now, refFor(ai.ID)) // maybe another ring: merge it with ours
+			} else if ai.ID.String() < n.self.Addr {
+				n.bootstrapLocked([]ring.NodeRef{refFor(ai.ID)})
+			}
+		})
 	}()
 }

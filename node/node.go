@@ -69,8 +69,11 @@ type Node struct {
 
 	store  *store.Store
 	localW localWatchers
-	gater  *gater
-	watchW keyWatchers
+
+	nearbyMu sync.Mutex
+	nearby   map[string]bool // peers found by mDNS
+	gater    *gater
+	watchW   keyWatchers
 
 	// Owned by the loop goroutine.
 	p            *core.Peer
@@ -154,7 +157,10 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return fail(err)
 	}
 	if err := connectBootstrap(ctx, h, s.bootstrap, s.BootstrapTimeout); err != nil {
-		return fail(err)
+		if !s.BootstrapBestEffort {
+			return fail(err)
+		}
+		n.log.Info("no bootstrap peer reachable yet; joining when one answers", "err", err)
 	}
 
 	seed, err := randomSeed()

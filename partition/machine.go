@@ -195,6 +195,11 @@ func (m *Machine) OnRingEvent(now ring.Time, ev ring.Event) {
 	}
 }
 
+// Detect tells the layer about a node that may be in another ring (a peer the driver found on
+// the LAN or reconnected to): it is merged if it is not in our ring, at the cost of one routed
+// mlookup if it is.
+func (m *Machine) Detect(now ring.Time, ref ring.NodeRef) { m.detected(now, ref, nil) }
+
 // detected queues a node of (probably) another ring, and some of its ring's nodes.
 func (m *Machine) detected(now ring.Time, ref ring.NodeRef, more []ring.NodeRef) {
 	m.r.ForgetPassive(ref.Addr)
