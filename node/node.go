@@ -126,6 +126,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		joined:     make(chan struct{}),
 		left:       make(chan struct{}),
 		gater:      g,
+		nearby:     map[string]bool{},
 		lookups:    map[uint64]chan lookupReply{},
 		ops:        map[uint64]chan txn.Event{},
 	}
