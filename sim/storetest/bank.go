@@ -41,6 +41,10 @@ func (b *Bank) Total() int64 { return int64(b.Accounts) * b.Initial }
 // Start launches the transfer and audit clients.
 func (b *Bank) Start(w *World) {
 	b.w, b.ver = w, newVersions()
+	if b.Accounts < 2 {
+		b.errs = append(b.errs, fmt.Sprintf("bank: %d accounts: transfers need two", b.Accounts))
+		return
+	}
 	for range b.Transferers {
 		w.S.After(b.think(), func() { b.transfer(b.Retries) })
 	}
@@ -116,7 +120,10 @@ func (b *Bank) transfer(left int) {
 			next()
 			return
 		}
-		amount := w.Rand.Int64N(min(bf, 20) + 1)
+		var amount int64
+		if bf > 0 { // a negative balance is a bug the audits report; do not make it worse
+			amount = w.Rand.Int64N(min(bf, 20) + 1)
+		}
 		vals := []string{strconv.FormatInt(bf-amount, 10), strconv.FormatInt(bt+amount, 10)}
 		spec := txn.TxSpec{Ops: []txn.Op{
 			{Key: []byte(keys[0]), ReadVersion: evs[0].Version, Write: true, Value: []byte(vals[0])},

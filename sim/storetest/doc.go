@@ -19,6 +19,20 @@
 // operation stays pending forever (porcupine: it may take effect at any point after its call,
 // or never), and the client continues as a new process, as in Jepsen.
 //
-// Everything runs in the simulator's goroutine, driven by one seed: a failure replays exactly
-// with simtest's -seed flag.
+// Fault families (faults.go), each a function of the seed: Crashes (peers crash and restart,
+// also a TM 0–20 ms into a commit), Partitions (2|3, 1|4 of 5; 3|4, 2|5, 1|6 of 7, shorter than
+// failure detection), Network (1–5% loss, duplication, jitter and reordering, flapping links,
+// one-way cuts) and SplitBrain (all of it plus one majority|minority partition of 4–20 s, which
+// splits the ring: safety only). Every run then heals, lets the clients go on, goes quiet and
+// (except for SplitBrain) must settle and answer final reads. The seed also picks the request
+// timeout (0.7, 1.5 or 3 s), so that faults end operations with no quorum or an unknown outcome.
+//
+// Everything runs in the simulator's goroutine, driven by one seed: a failure replays exactly.
+//
+//	go test ./sim/storetest                          # 200 seeds per family
+//	go test ./sim/storetest -run TestCrashes -seeds=10000   # soak
+//	go test ./sim/storetest -run '^TestCrashes$/^seed=7$' -seed=7 -v -storetest.trace=/tmp/t.txt
+//
+// A failing seed logs its replay command; a linearizability failure also names an HTML
+// visualization (porcupine) in the temporary directory and lists the offending key's history.
 package storetest

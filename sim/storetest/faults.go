@@ -19,7 +19,9 @@ type Faults struct {
 	// ring split by a partition longer than failure detection stays split until the partition
 	// merge layer exists); only safety is asserted.
 	SafetyOnly bool
-	Schedule   func(w *World, from, to ring.Time)
+	// Duration, when set, replaces the scenario's Faulty: how long faults are injected.
+	Duration time.Duration
+	Schedule func(w *World, from, to ring.Time)
 }
 
 // between is a uniform random duration in [lo, hi].
@@ -209,6 +211,7 @@ func SplitBrain(base sim.Link) Faults {
 		Name:       "split-brain",
 		Peers:      func(seed int64) int { return 5 + 2*int(seed%2) },
 		SafetyOnly: true,
+		Duration:   25 * time.Second,
 		Schedule: func(w *World, from, to ring.Time) {
 			net.Schedule(w, from, to)
 			d := w.between(4*time.Second, 20*time.Second)

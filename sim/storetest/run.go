@@ -81,13 +81,17 @@ func (sc Scenario) Run(seed int64) (*Result, error) {
 	if sc.Mutate != nil {
 		w.Mutate = sc.Mutate(w)
 	}
+	faulty := sc.Faulty
+	if sc.Faults.Duration > 0 {
+		faulty = sc.Faults.Duration
+	}
 	start := w.S.Now()
 	res.Register.Start(w)
 	res.Bank.Start(w)
 	res.Counter.Start(w)
-	sc.Faults.Schedule(w, start.Add(200*time.Millisecond), start.Add(sc.Faulty))
+	sc.Faults.Schedule(w, start.Add(200*time.Millisecond), start.Add(faulty))
 
-	w.S.RunTo(start.Add(sc.Faulty))
+	w.S.RunTo(start.Add(faulty))
 	if err := w.HealAll(sc.Base); err != nil {
 		w.fail(err)
 	}

@@ -46,6 +46,9 @@ func runFamily(t *testing.T, n int, f Faults) {
 		require.NoError(t, err)
 		if testing.Verbose() {
 			t.Log(res.Summary())
+			if f.SafetyOnly && res.Liveness != nil {
+				t.Logf("no recovery (not asserted): %v", res.Liveness)
+			}
 		}
 		require.NoError(t, res.Safety, "safety violated (%s)", res.Summary())
 		if !f.SafetyOnly {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -230,7 +231,7 @@ func (w *World) Crash(addr string) error {
 			lost = append(lost, k)
 		}
 	}
-	slices.SortFunc(lost, func(a, b reqKey) int { return int(a.id) - int(b.id) }) // same addr and inc
+	slices.SortFunc(lost, func(a, b reqKey) int { return cmp.Compare(a.id, b.id) }) // map order must not leak
 	for _, k := range lost {
 		done := w.pend[k]
 		delete(w.pend, k)
