@@ -48,6 +48,10 @@ type App struct {
 	bg     sync.WaitGroup              // the poller
 	ops    sync.WaitGroup              // long operations
 	after  func(time.Duration, func()) // timers for notices; replaced in tests
+	// do hands work to the UI goroutine (fyne.Do). Tests queue it instead and run it in Wait:
+	// the test driver would otherwise run it at once on the worker's goroutine, beside the test's.
+	do    func(func())
+	queue chan func()
 }
 
 // New builds the window for be. Call Start to open a drawing and Close when the app quits.
@@ -58,7 +62,8 @@ func New(fa fyne.App, be Backend) (*App, error) {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
 	a := &App{fa: fa, be: be, lib: lib, me: me, PollEvery: time.Second, stop: make(chan struct{})}
-	a.after = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
+	a.do = fyne.Do
+	a.after = func(d time.Duration, f func()) { time.AfterFunc(d, func() { a.do(f) }) }
 
 	a.canvas = NewCanvas()
 	a.toolbar = newToolbar(a.canvas, a.hint)
@@ -79,7 +84,7 @@ func New(fa fyne.App, be Backend) (*App, error) {
 	a.win.Canvas().SetOnTypedKey(a.canvas.TypedKey)
 
 	a.unwatch = lib.Watch(func(notice string) {
-		fyne.Do(func() {
+		a.do(func() {
 			if notice != "" {
 				a.status.tell(notice, false)
 			}
@@ -150,7 +155,7 @@ func (a *App) startPolling() {
 			case <-a.stop:
 				return
 			case now := <-t.C:
-				fyne.Do(func() { a.poll(now) })
+				a.do(func() { a.poll(now) })
 			}
 		}
 	}()
@@ -250,7 +255,7 @@ func (a *App) runLong(label string, work func() (func(), error)) {
 	go func() {
 		defer a.ops.Done()
 		done, err := work()
-		fyne.Do(func() {
+		a.do(func() {
 			a.mu.Lock()
 			for i, l := range a.busy {
 				if l == label {
@@ -287,9 +292,27 @@ func friendly(err error) string {
 	return err.Error()
 }
 
-// Wait blocks until long operations started so far have finished (for tests and shutdown).
+// Wait blocks until long operations started so far have finished (for tests and the demo); with
+// a test queue it also runs what they handed to the UI, until nothing is left.
 func (a *App) Wait() {
-	a.ops.Wait()
+	for {
+		a.ops.Wait()
+		if a.queue == nil {
+			return
+		}
+		select {
+		case f := <-a.queue:
+			f()
+		default:
+			return
+		}
+	}
+}
+
+// queueUI makes work for the UI goroutine wait in a queue that Wait runs (tests).
+func (a *App) queueUI() {
+	a.queue = make(chan func(), 1024)
+	a.do = func(f func()) { a.queue <- f }
 }
 
 func (a *App) isClosed() bool {

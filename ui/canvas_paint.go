@@ -6,7 +6,10 @@ import (
 	"image/color"
 	imgdraw "image/draw"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2/canvas"
 
@@ -39,7 +42,8 @@ type painter struct {
 	bg     color.RGBA
 
 	// Counters for tests and the benchmark: how much the last frames painted.
-	fullPaints, partPaints, shapesPainted int
+	fullPaints, partPaints int
+	shapesPainted          atomic.Int64
 }
 
 func (p *painter) pixScale() float64 {
@@ -94,7 +98,7 @@ func (c *Canvas) generate(w, h int) image.Image {
 	if p.full {
 		p.full, p.rects = false, nil
 		p.fullPaints++
-		c.paintRect(p.img.Rect)
+		c.paintBands(p.img.Rect)
 		return p.img
 	}
 	rects := p.rects
@@ -174,6 +178,26 @@ func abs(v int) int {
 	return v
 }
 
+// paintBands repaints a large rectangle as horizontal bands on all cores: bands cover disjoint
+// pixels, draw.Render is pure, and the model answers Visible under its own lock.
+func (c *Canvas) paintBands(pr image.Rectangle) {
+	n := min(runtime.GOMAXPROCS(0), 8, pr.Dy()/64)
+	if n <= 1 {
+		c.paintRect(pr)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		band := image.Rect(pr.Min.X, pr.Min.Y+pr.Dy()*i/n, pr.Max.X, pr.Min.Y+pr.Dy()*(i+1)/n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.paintRect(band)
+		}()
+	}
+	wg.Wait()
+}
+
 // paintRect repaints one pixel rectangle of the image: paper, grid, then every shape that reaches
 // into it, each rasterised by draw.Render clipped to the part of its box inside the rectangle.
 func (c *Canvas) paintRect(pr image.Rectangle) {
@@ -190,7 +214,7 @@ func (c *Canvas) paintRect(pr image.Rectangle) {
 		if err != nil {
 			continue // a preview beyond the model's limits; the model never holds one
 		}
-		p.shapesPainted++
+		p.shapesPainted.Add(1)
 		imgdraw.Draw(p.img, sb, out, image.Point{}, imgdraw.Over)
 	}
 }
