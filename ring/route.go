@@ -165,6 +165,12 @@ func (n *Node) expireLookups(now Time) {
 		switch p.purpose {
 		case purposeUser:
 			n.emit(Event{Kind: EvLookupFailed, ReqID: d.id, Key: p.key})
+			// A lookup that got lost most likely went through a finger to a node that is gone:
+			// refresh the fingers now rather than at the (possibly long) adaptive period.
+			n.finger.period = n.cfg.FingerPeriod
+			if !n.finger.active && n.joined && n.nextFinger > now {
+				n.nextFinger = now
+			}
 		case purposeFinger:
 			n.finger.active = false // the next round starts over, soon
 			n.finger.period = n.cfg.FingerPeriod
