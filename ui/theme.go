@@ -50,6 +50,10 @@ func (t *appTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color
 			return color.NRGBA{R: 0x1e, G: 0x1e, B: 0x3c, A: 0x12}
 		case theme.ColorNameForeground:
 			return color.NRGBA{R: 0x22, G: 0x25, B: 0x2b, A: 0xff}
+		case theme.ColorNameSuccess: // Fyne's bright green is hard to read on white
+			return color.NRGBA{R: 0x2b, G: 0x8a, B: 0x3e, A: 0xff}
+		case theme.ColorNameWarning:
+			return color.NRGBA{R: 0xd9, G: 0x77, B: 0x06, A: 0xff}
 		}
 	}
 	return t.Theme.Color(n, v)
