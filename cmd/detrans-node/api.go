@@ -91,6 +91,8 @@ type apiServer struct {
 
 	stopOnce sync.Once
 	stopErr  error
+
+	pprof http.Handler // Go's profiler endpoints under /debug/pprof/, nil unless enabled
 }
 
 func newAPIServer(log *slog.Logger) *apiServer {
@@ -150,6 +152,10 @@ func (s *apiServer) shutdown(ctx context.Context) error {
 }
 
 func (s *apiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.pprof != nil && strings.HasPrefix(r.URL.Path, pprofPrefix) {
+		s.pprof.ServeHTTP(w, r)
+		return
+	}
 	s.mu.RLock()
 	methods := s.routes[r.URL.Path]
 	h := methods[r.Method]

@@ -5,12 +5,14 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -53,6 +55,9 @@ Flags:
   --api ADDR         start no peers: load these running peers instead (their admin API
                      addresses); repeatable
   --keep             keep the started peers' data dirs and logs
+  --profile DIR      write a CPU profile of every peer over the measured window to
+                     DIR/PEER.cpu.pprof (started peers get --pprof; with --api the peers
+                     must run with --pprof); read with 'go tool pprof -top FILE'
   --log-level LEVEL  log level of the started peers (default warn)
   --json             end with one JSON line
 `)
@@ -65,6 +70,7 @@ type benchOptions struct {
 	join, apis           stringList
 	keep, json           bool
 	logLevel             string
+	profile              string
 }
 
 func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
@@ -79,6 +85,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 	fs.Var(&o.join, "join", "")
 	fs.Var(&o.apis, "api", "")
 	fs.BoolVar(&o.keep, "keep", false, "")
+	fs.StringVar(&o.profile, "profile", "", "")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "")
 	fs.BoolVar(&o.json, "json", false, "")
 	pos, err := parseArgs(fs, args, usageBench, stdout)
@@ -168,7 +175,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("bench: %w", err)
 		}
 		fmt.Fprintf(stderr, "bench: starting %d peers on 127.0.0.1 (data and logs in %s)\n", o.nodes, dir)
-		cl, err := startBenchCluster(ctx, dir, o.nodes, o.join, o.logLevel, stderr)
+		var extra []string
+		if o.profile != "" {
+			extra = append(extra, "--pprof")
+		}
+		cl, err := startBenchCluster(ctx, dir, o.nodes, o.join, o.logLevel, extra, stderr)
 		defer func() {
 			if cl != nil {
 				cl.stop()
@@ -243,9 +254,21 @@ func runBenchOn(ctx context.Context, apis []string, o *benchOptions, progress io
 	fmt.Fprintf(progress, "bench: measuring %s, %s mode, %d clients\n", o.duration, o.mode, o.clients)
 	load.DurationMS = o.duration.Milliseconds()
 	load.Seed++
+	profiled := make(chan error, 1)
+	if o.profile != "" {
+		go func() { profiled <- collectProfiles(ctx, apis, o.profile, o.duration) }()
+	} else {
+		profiled <- nil
+	}
 	reps, err = benchAll(ctx, cs, load, splitClients(o.clients, len(cs)))
+	if perr := <-profiled; perr != nil && err == nil {
+		err = perr
+	}
 	if err != nil {
 		return nil, err
+	}
+	if o.profile != "" {
+		fmt.Fprintf(progress, "bench: CPU profiles in %s\n", o.profile)
 	}
 	res, err := summarize(reps, o, len(cs))
 	if err != nil {
@@ -269,6 +292,52 @@ func runBenchOn(ctx context.Context, apis []string, o *benchOptions, progress io
 		res.CheckOK = uint64(res.CheckCommits) <= st.Sum && st.Sum <= uint64(res.CheckCommits+unknown)
 	}
 	return res, nil
+}
+
+// collectProfiles fetches a CPU profile of each peer over d (whole seconds, at least one) into
+// dir/pN.cpu.pprof.
+func collectProfiles(ctx context.Context, apis []string, dir string, d time.Duration) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("bench --profile: %w", err)
+	}
+	secs := max(1, int(d.Seconds()))
+	errs := make([]error, len(apis))
+	var wg sync.WaitGroup
+	for i, a := range apis {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fetchProfile(ctx, a, secs, filepath.Join(dir, fmt.Sprintf("p%d.cpu.pprof", i)))
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func fetchProfile(ctx context.Context, api string, secs int, path string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second+time.Minute)
+	defer cancel()
+	u := fmt.Sprintf("http://%s%sprofile?seconds=%d", api, pprofPrefix, secs)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fmt.Errorf("bench --profile: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("bench --profile: peer at %s: %w", api, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("bench --profile: peer at %s answers HTTP %d (is it running with --pprof?)", api, resp.StatusCode)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return fmt.Errorf("bench --profile: peer at %s: %w", api, err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("bench --profile: %w", err)
+	}
+	return nil
 }
 
 // waitStore writes a probe key through every peer until each write commits: after the joins,

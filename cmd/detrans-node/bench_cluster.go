@@ -43,7 +43,7 @@ const (
 )
 
 // startBenchCluster starts n peers and returns once each printed its ready line.
-func startBenchCluster(ctx context.Context, dir string, n int, join []string, logLevel string, progress io.Writer) (*benchCluster, error) {
+func startBenchCluster(ctx context.Context, dir string, n int, join []string, logLevel string, extra []string, progress io.Writer) (*benchCluster, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find own executable to start peers: %w", err)
@@ -54,7 +54,7 @@ func startBenchCluster(ctx context.Context, dir string, n int, join []string, lo
 		if len(via) == 0 && i > 0 {
 			via = c.peers[0].addrs
 		}
-		p, err := startBenchPeer(ctx, exe, dir, i, via, logLevel)
+		p, err := startBenchPeer(ctx, exe, dir, i, via, logLevel, extra)
 		if p != nil {
 			c.peers = append(c.peers, p)
 		}
@@ -67,7 +67,7 @@ func startBenchCluster(ctx context.Context, dir string, n int, join []string, lo
 	return c, nil
 }
 
-func startBenchPeer(ctx context.Context, exe, dir string, i int, join []string, logLevel string) (*benchPeer, error) {
+func startBenchPeer(ctx context.Context, exe, dir string, i int, join []string, logLevel string, extra []string) (*benchPeer, error) {
 	p := &benchPeer{
 		name:    fmt.Sprintf("p%d", i),
 		dataDir: filepath.Join(dir, fmt.Sprintf("p%d", i)),
@@ -78,6 +78,7 @@ func startBenchPeer(ctx context.Context, exe, dir string, i int, join []string, 
 	for _, j := range join {
 		args = append(args, "--join", j)
 	}
+	args = append(args, extra...)
 	logf, err := os.Create(p.logPath)
 	if err != nil {
 		return nil, fmt.Errorf("peer %s log: %w", p.name, err)

@@ -44,6 +44,7 @@ Flags:
                        the LAN's space and never founds one (give the first peer no --mdns)
   --allow-fault-injection
                        accept 'detrans-node fault block/heal' (tests and demos; default off)
+  --pprof              serve Go's profiler on the admin API under /debug/pprof/
   --psk-file FILE      private network key: 64 hex digits (32 bytes); TCP only
   --log-level LEVEL    debug, info, warn or error (default info); logs go to stderr
 `, defaultDataDirHelp(), defaultAPI)
@@ -57,6 +58,7 @@ type runOptions struct {
 	api         string
 	mdns        bool
 	allowFault  bool
+	pprof       bool
 	pskFile     string
 	logLevel    slog.Level
 }
@@ -74,6 +76,7 @@ func parseRunFlags(args []string, stdout io.Writer) (*runOptions, error) {
 	fs.StringVar(&o.api, "api", defaultAPI, "")
 	fs.BoolVar(&o.mdns, "mdns", false, "")
 	fs.BoolVar(&o.allowFault, "allow-fault-injection", false, "")
+	fs.BoolVar(&o.pprof, "pprof", false, "")
 	fs.StringVar(&o.pskFile, "psk-file", "", "")
 	fs.StringVar(&level, "log-level", "info", "")
 	pos, err := parseArgs(fs, args, usageRun, stdout)
@@ -171,6 +174,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("admin API: %w", err)
 	}
 	api := newAPIServer(log)
+	if o.pprof {
+		api.enablePprof()
+	}
 	api.serve(ln)
 	apiAddr := ln.Addr().String()
 	defer func() {

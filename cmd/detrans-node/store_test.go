@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -327,4 +328,23 @@ func TestBenchFlags(t *testing.T) {
 		require.Equal(t, exitUsage, code, tc.args)
 		require.Contains(t, errOut, tc.msg, tc.args)
 	}
+}
+
+func TestPprofOnlyWhenEnabled(t *testing.T) {
+	_, addr := startAPI(t, &fakePeer{})
+	code, body := getJSON(t, "http://"+addr+"/debug/pprof/cmdline", http.MethodGet)
+	require.Equal(t, http.StatusNotFound, code)
+	require.Contains(t, body["error"], "no such endpoint")
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	s := newAPIServer(testLog())
+	s.setPeer(&fakePeer{})
+	s.enablePprof()
+	s.serve(ln)
+	t.Cleanup(func() { require.NoError(t, s.shutdown(context.Background())) })
+	resp, err := http.Get("http://" + ln.Addr().String() + "/debug/pprof/cmdline")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 }
