@@ -290,3 +290,13 @@ func TestCloseIsClean(t *testing.T) {
 	require.Nil(t, a.open)
 	a.Close() // twice is harmless
 }
+
+func TestToolKeysReachTheCanvasWithoutFocus(t *testing.T) {
+	a, _ := newTestApp(t)
+	a.win.Canvas().Unfocus()
+	test.TypeOnCanvas(a.win.Canvas(), "r")
+	require.Equal(t, ToolRect, a.canvas.Tool())
+	require.True(t, a.toolbar.tools[ToolRect].selected, "the toolbar follows")
+	a.toolbar.tools[ToolPen].Tapped(nil)
+	require.Equal(t, ToolPen, a.canvas.Tool(), "and the toolbar sets the tool")
+}

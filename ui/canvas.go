@@ -41,8 +41,7 @@ type Canvas struct {
 	heldMods    fyne.KeyModifier
 	pressMods   fyne.KeyModifier // of the press whose drag or tap is under way
 	lastDown    mouseDown
-	skipTap     bool // the second click of a double click opened a text: its tap must not close it
-	pointer     fyne.Position
+	lastTap     lastTap
 
 	// Events from the model, queued by whichever goroutine emitted them.
 	qmu       sync.Mutex

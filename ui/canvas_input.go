@@ -43,8 +43,14 @@ type mouseDown struct {
 	pos    fyne.Position
 	button desktop.MouseButton
 	mods   fyne.KeyModifier
-	at     time.Time
 	armed  bool // pressed and not yet used by a drag
+}
+
+// lastTap is the previous tap, for double clicks (the canvas is not DoubleTappable: that would
+// make every single tap wait for the double-tap delay).
+type lastTap struct {
+	pos fyne.Position
+	at  time.Time
 }
 
 // pickTol is how close (in Fyne units) a click must come to a shape's outline to pick it.
@@ -84,19 +90,10 @@ func (c *Canvas) focus() {
 }
 
 // MouseDown implements desktop.Mouseable: it remembers the button and modifiers for the drag or
-// tap that follows, and opens a text for editing on a double click.
+// tap that follows.
 func (c *Canvas) MouseDown(ev *desktop.MouseEvent) {
-	now := time.Now()
-	prev := c.lastDown
-	c.lastDown = mouseDown{pos: ev.Position, button: ev.Button, mods: ev.Modifier, at: now, armed: true}
+	c.lastDown = mouseDown{pos: ev.Position, button: ev.Button, mods: ev.Modifier, armed: true}
 	c.pressMods = ev.Modifier
-	if ev.Button == desktop.MouseButtonPrimary && now.Sub(prev.at) < doubleClick &&
-		abs32(prev.pos.X-ev.Position.X) < 5 && abs32(prev.pos.Y-ev.Position.Y) < 5 {
-		c.lastDown.at = time.Time{} // a third click is not another double click
-		if c.tool == ToolSelect && c.editTextAt(ev.Position) {
-			c.skipTap = true
-		}
-	}
 }
 
 // MouseUp implements desktop.Mouseable. The press's modifiers stay for the tap that follows.
@@ -450,11 +447,18 @@ func (c *Canvas) cancelGesture() {
 // Tapped implements fyne.Tappable: select with the select tool, a dot with the pen, a new or
 // edited text with the text tool.
 func (c *Canvas) Tapped(ev *fyne.PointEvent) {
-	c.focus()
-	if c.skipTap {
-		c.skipTap = false
-		return
+	now := time.Now()
+	prev := c.lastTap
+	c.lastTap = lastTap{pos: ev.Position, at: now}
+	double := now.Sub(prev.at) < doubleClick && abs32(prev.pos.X-ev.Position.X) < 5 && abs32(prev.pos.Y-ev.Position.Y) < 5
+	if double {
+		c.lastTap = lastTap{} // a third click is not another double click
+		if c.tool == ToolSelect && c.editingText == nil && c.editTextAt(ev.Position) {
+			c.lastDown.armed, c.pressMods = false, 0
+			return
+		}
 	}
+	c.focus()
 	if c.commitText() || c.d == nil {
 		return
 	}
@@ -530,7 +534,6 @@ func (c *Canvas) MouseIn(ev *desktop.MouseEvent) { c.MouseMoved(ev) }
 
 // MouseMoved implements desktop.Hoverable: outline what a click would select.
 func (c *Canvas) MouseMoved(ev *desktop.MouseEvent) {
-	c.pointer = ev.Position
 	if c.tool != ToolSelect || c.d == nil || c.g.kind != gestNone {
 		return
 	}

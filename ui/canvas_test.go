@@ -374,3 +374,24 @@ func TestDuplicateAndOrder(t *testing.T) {
 	f.c.BringToFront()
 	require.Equal(t, shapes[1].ID, f.d.Shapes()[1].ID)
 }
+
+func TestDoubleClickEditsText(t *testing.T) {
+	f := newCanvasFixture(t)
+	_, err := f.d.Add(ctx, draw.Shape{Kind: draw.KindText, Points: []draw.Point{{X: 100, Y: 100}}, Text: "note", FontSize: 20, Stroke: draw.Black})
+	require.NoError(t, err)
+	f.c.SetTool(ToolSelect)
+	click(f.c, fyne.NewPos(110, 110))
+	require.False(t, f.c.ov.entry.Visible(), "one click selects")
+	click(f.c, fyne.NewPos(110, 110))
+	require.True(t, f.c.ov.entry.Visible(), "a double click opens the text")
+	require.Equal(t, "note", f.c.ov.entry.Text)
+	f.c.ov.entry.SetText("note 2")
+	f.c.ov.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	require.Equal(t, "note 2", f.d.Shapes()[0].Text)
+
+	// Enter on a selected text opens it too.
+	f.c.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	require.True(t, f.c.ov.entry.Visible())
+	f.c.commitText()
+	require.Equal(t, 1, f.d.Len())
+}

@@ -75,6 +75,9 @@ func (c *Canvas) startText(p draw.Point, s *draw.Shape) {
 	}
 	c.editingText = te
 	c.ov.entry.SetText(text)
+	lines := strings.Split(text, "\n")
+	c.ov.entry.CursorRow = len(lines) - 1 // carry on writing at the end
+	c.ov.entry.CursorColumn = len([]rune(lines[len(lines)-1]))
 	c.placeText()
 	c.ov.entry.Show()
 	if cv := fyne.CurrentApp().Driver().CanvasForObject(c); cv != nil {

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"image"
-	"image/color"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -112,5 +111,3 @@ func near(t testing.TB, want, got, tol float64, msg string) {
 	t.Helper()
 	require.InDelta(t, want, got, tol, msg)
 }
-
-var _ = color.White
