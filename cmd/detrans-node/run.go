@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -137,10 +138,20 @@ func readPSK(path string) ([]byte, error) {
 	return psk, nil
 }
 
+// peerGCPercent is the GC target of a peer process unless GOGC says otherwise. A peer's live
+// heap is small (tens of MB) while every message it handles allocates, so with Go's default of
+// 100 the collector took about a quarter of the CPU under bench load; 400 trades a few times
+// that small heap for roughly a fifth less CPU per transaction.
+const peerGCPercent = 400
+
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseRunFlags(args, stdout)
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOGC") == "" {
+		// Process-wide: restored when run returns (tests run cmdRun inside the test binary).
+		defer debug.SetGCPercent(debug.SetGCPercent(peerGCPercent))
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
 	cfg := node.Config{
