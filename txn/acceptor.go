@@ -265,6 +265,13 @@ func (m *Machine) onP1a(now Time, msg Message) {
 	m.send(rep)
 }
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func sortedInst(mp map[string]*instance) []string {
 	keys := make([]string, 0, len(mp))
 	for k := range mp {
@@ -294,17 +301,41 @@ func (m *Machine) onP1b(now Time, msg Message) {
 		return
 	}
 	// Phase 2: for every instance, the value accepted at the highest ballot, else abort.
+	//
+	// Ballot 0 is the replica's own vote, and a replica may vote twice with different values
+	// (a prepare resent or duplicated after it applied the decision and unlocked finds the
+	// version moved; an "abort" because of another transaction's lock may later be
+	// "prepared"). Acceptors keep the first value they got, so the promises may show both
+	// values at ballot 0. A value was chosen at ballot 0 only if a majority accepted it:
+	// propose the one value that still may have been, abort if neither may have, and wait for
+	// more promises while both may have (once every acceptor answered, at most one can).
 	r.values = r.values[:0]
+	q := len(r.accs)/2 + 1
+	unknown := len(r.accs) - len(r.promises)
 	for _, p := range r.parts {
 		for _, rep := range p.Members {
 			v := Vote{Key: p.Key, Replica: rep}
 			best := int64(-1)
+			var at0 [2]int // acceptors holding "abort", "prepared" at ballot 0
 			for _, a := range sortedKeys(r.promises) {
 				for _, pv := range r.promises[a] {
-					if pv.Replica == rep && sameKey(pv.Key, p.Key) && int64(pv.Ballot) > best {
+					if pv.Replica != rep || !sameKey(pv.Key, p.Key) {
+						continue
+					}
+					if pv.Ballot == 0 {
+						at0[b2i(pv.Prepared)]++
+					}
+					if int64(pv.Ballot) > best {
 						best, v.Prepared = int64(pv.Ballot), pv.Prepared
 					}
 				}
+			}
+			if best == 0 && at0[0] > 0 && at0[1] > 0 {
+				maybeNo, maybeYes := at0[0]+unknown >= q, at0[1]+unknown >= q
+				if maybeNo && maybeYes {
+					return
+				}
+				v.Prepared = maybeYes
 			}
 			r.values = append(r.values, v)
 		}

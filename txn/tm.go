@@ -299,9 +299,17 @@ func (m *Machine) onAccepted(now Time, msg Message) {
 			a = map[string]bool{}
 			op.acks[k] = a
 		}
-		a[msg.From.Addr] = v.Prepared
-		if len(a) >= q {
-			op.chosen[k] = v.Prepared // ballot-0 values of one instance are all its replica's vote
+		a[msg.From.Addr] = v.Prepared // an acceptor keeps the first ballot-0 value it got
+		// A replica asked again after it lost its lock may vote differently (see onP1b), so
+		// acceptors may hold different values: chosen means a majority accepted this one.
+		same := 0
+		for _, p := range a {
+			if p == v.Prepared {
+				same++
+			}
+		}
+		if same >= q {
+			op.chosen[k] = v.Prepared
 		}
 	}
 	decided, commit := outcome(op.parts, op.chosen, false)
