@@ -132,6 +132,7 @@ func (b *Bank) transfer(left int) {
 		if w.Rand.IntN(2) == 0 {
 			spec.Ops[0], spec.Ops[1] = spec.Ops[1], spec.Ops[0] // the first key picks the acceptors
 		}
+		call := w.S.Now()
 		ok := w.Commit(addr, spec, func(ev txn.Event, lost bool) {
 			switch {
 			case lost || isUnknown(ev.Err):
@@ -146,12 +147,18 @@ func (b *Bank) transfer(left int) {
 				}
 			case errors.Is(ev.Err, txn.ErrConflict):
 				b.Conflicts++
+				for i := range keys {
+					b.ver.fail(keys[i], evs[i].Version+1, attempt(addr, vals[i], call, w, ev))
+				}
 				if left > 0 && !w.Stopped() {
 					b.transfer(left - 1)
 					return
 				}
 			case errors.Is(ev.Err, txn.ErrNoQuorum):
 				b.NoQuorum++
+				for i := range keys {
+					b.ver.fail(keys[i], evs[i].Version+1, attempt(addr, vals[i], call, w, ev))
+				}
 			default:
 				b.errs = append(b.errs, fmt.Sprintf("transfer: unexpected error %v", ev.Err))
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/detrans/detrans/ring"
 	"github.com/detrans/detrans/txn"
 )
 
@@ -82,6 +83,7 @@ func (c *Counter) increment(left int) {
 		}
 		val := strconv.FormatInt(n+1, 10)
 		spec := txn.TxSpec{Ops: []txn.Op{{Key: []byte(c.Key), ReadVersion: ev.Version, Write: true, Value: []byte(val)}}}
+		call := w.S.Now()
 		if !w.Commit(addr, spec, func(res txn.Event, lost bool) {
 			switch {
 			case lost || isUnknown(res.Err):
@@ -96,6 +98,7 @@ func (c *Counter) increment(left int) {
 				c.replaced[n] = true
 			case errors.Is(res.Err, txn.ErrConflict):
 				c.Conflicts++
+				c.ver.fail(c.Key, ev.Version+1, attempt(addr, val, call, w, res))
 				if left > 0 && !w.Stopped() {
 					c.increment(left - 1)
 					return
@@ -103,6 +106,7 @@ func (c *Counter) increment(left int) {
 				c.GaveUp++
 			case errors.Is(res.Err, txn.ErrNoQuorum):
 				c.GaveUp++
+				c.ver.fail(c.Key, ev.Version+1, attempt(addr, val, call, w, res))
 			default:
 				c.errs = append(c.errs, fmt.Sprintf("increment: unexpected error %v", res.Err))
 			}
@@ -151,4 +155,9 @@ func (c *Counter) Summary() string {
 		fin = strconv.FormatInt(c.final, 10)
 	}
 	return fmt.Sprintf("counter: %d acknowledged, %d unknown, %d conflicts, %d given up, final %s", c.Acked, c.Unknown, c.Conflicts, c.GaveUp, fin)
+}
+
+// attempt describes a commit for diagnostics: value, peer, tx id, call and return times, error.
+func attempt(addr, val string, call ring.Time, w *World, res txn.Event) string {
+	return fmt.Sprintf("%q by %s tx %x [%v, %v] %v", val, addr, res.Tx[:], time.Duration(call), time.Duration(w.S.Now()), res.Err)
 }

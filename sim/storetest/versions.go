@@ -14,6 +14,7 @@ import (
 type versions struct {
 	acked    map[verKey]string
 	possible map[verKey][]string // writes of unknown outcome
+	failed   map[verKey][]string // writes that returned an error: descriptions, for diagnosis
 	reads    []verRead
 	errs     []string
 }
@@ -30,7 +31,7 @@ type verRead struct {
 }
 
 func newVersions() *versions {
-	return &versions{acked: map[verKey]string{}, possible: map[verKey][]string{}}
+	return &versions{acked: map[verKey]string{}, possible: map[verKey][]string{}, failed: map[verKey][]string{}}
 }
 
 func (v *versions) ack(key string, ver uint64, val string) {
@@ -45,6 +46,12 @@ func (v *versions) ack(key string, ver uint64, val string) {
 func (v *versions) maybe(key string, ver uint64, val string) {
 	k := verKey{key, ver}
 	v.possible[k] = append(v.possible[k], val)
+}
+
+// fail records a write attempt that returned an error, described by desc.
+func (v *versions) fail(key string, ver uint64, desc string) {
+	k := verKey{key, ver}
+	v.failed[k] = append(v.failed[k], desc)
 }
 
 func (v *versions) read(key string, ver uint64, val string, found bool) {
@@ -72,7 +79,8 @@ func (v *versions) check() []string {
 			continue
 		}
 		if !slices.Contains(v.possible[r.verKey], r.val) {
-			errs = append(errs, fmt.Sprintf("read %s version %d: %q, written by no acknowledged or pending transaction (an aborted write became visible?)", r.key, r.ver, r.val))
+			errs = append(errs, fmt.Sprintf("read %s version %d: %q, written by no acknowledged or pending transaction (an aborted write became visible?); failed attempts at that version: %v",
+				r.key, r.ver, r.val, v.failed[r.verKey]))
 		}
 	}
 	if len(errs) > 10 {
