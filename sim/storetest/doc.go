@@ -22,7 +22,7 @@
 // Fault families (faults.go), each a function of the seed: Crashes (peers crash and restart,
 // also a TM 0–20 ms into a commit), Partitions (2|3, 1|4 of 5; 3|4, 2|5, 1|6 of 7, shorter than
 // failure detection), Network (1–5% loss, duplication, jitter and reordering, flapping links,
-// one-way cuts) and SplitBrain (all of it plus one majority|minority partition of 4–20 s, which
+// one-way cuts) and SplitBrain (all of it plus one majority|minority partition of 4–12 s, which
 // splits the ring: safety only). Every run then heals, lets the clients go on, goes quiet and
 // (except for SplitBrain) must settle and answer final reads. The seed also picks the request
 // timeout (0.7, 1.5 or 3 s), so that faults end operations with no quorum or an unknown outcome.

@@ -203,7 +203,7 @@ func Network(base sim.Link) Faults {
 }
 
 // SplitBrain: everything at once, including one partition longer than failure detection
-// (majority|minority for 4–20 s), which splits the ring. Safety only: without the partition
+// (majority|minority for 4–12 s), which splits the ring. Safety only: without the partition
 // merge layer the rings may stay split after the heal.
 func SplitBrain(base sim.Link) Faults {
 	net := Network(base)
@@ -211,10 +211,10 @@ func SplitBrain(base sim.Link) Faults {
 		Name:       "split-brain",
 		Peers:      func(seed int64) int { return 5 + 2*int(seed%2) },
 		SafetyOnly: true,
-		Duration:   25 * time.Second,
+		Duration:   15 * time.Second,
 		Schedule: func(w *World, from, to ring.Time) {
 			net.Schedule(w, from, to)
-			d := w.between(4*time.Second, 20*time.Second)
+			d := w.between(4*time.Second, 12*time.Second)
 			start := from.Add(w.between(0, max(0, to.Sub(from)-d)))
 			groups := w.split(1 + w.Rand.IntN(len(w.Addrs)/2))
 			w.S.At(start, func() { w.S.Partition(groups...) })

@@ -73,10 +73,10 @@ func (sc Scenario) Run(seed int64) (*Result, error) {
 	}
 	res := &Result{
 		World:    w,
-		Register: &Register{Keys: []string{"r0", "r1", "r2"}, Clients: 3, Think: 120 * time.Millisecond},
+		Register: &Register{Keys: []string{"r0", "r1"}, Clients: 3, Think: 150 * time.Millisecond},
 		Bank: &Bank{Accounts: 4, Initial: 100, Transferers: 2, Auditors: 1, Retries: 5,
-			Think: 120 * time.Millisecond, AuditThink: 400 * time.Millisecond},
-		Counter: &Counter{Key: "ctr", Clients: 2, Think: 120 * time.Millisecond, Retries: 10},
+			Think: 150 * time.Millisecond, AuditThink: 500 * time.Millisecond},
+		Counter: &Counter{Key: "ctr", Clients: 2, Think: 150 * time.Millisecond, Retries: 10},
 	}
 	if sc.Mutate != nil {
 		w.Mutate = sc.Mutate(w)
