@@ -167,8 +167,9 @@ func (c *benchCluster) stop() {
 }
 
 // waitRing polls the peers' status until they form one ring: all joined, and in ring-ID order
-// each one's successor is the next and its predecessor the previous.
-func waitRing(ctx context.Context, clients []*client, timeout time.Duration) error {
+// each one's successor is the next and its predecessor the previous. With joinedOnly it only
+// waits for every peer to have joined: the ring has other members too (--api, --join).
+func waitRing(ctx context.Context, clients []*client, joinedOnly bool, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -186,7 +187,12 @@ func waitRing(ctx context.Context, clients []*client, timeout time.Duration) err
 		}
 		if err == nil {
 			var ok bool
-			if ok, why = oneRing(sts); ok {
+			if joinedOnly {
+				ok, why = allJoined(sts)
+			} else {
+				ok, why = oneRing(sts)
+			}
+			if ok {
 				return nil
 			}
 		} else {
@@ -214,6 +220,15 @@ func oneRing(sts []node.Status) (bool, string) {
 		prev := sorted[(i+len(sorted)-1)%len(sorted)].PeerID
 		if len(s.Successors) == 0 || s.Successors[0] != next || s.Predecessor != prev {
 			return false, fmt.Sprintf("%s: successors %v predecessor %s, want %s and %s", s.PeerID, s.Successors, s.Predecessor, next, prev)
+		}
+	}
+	return true, ""
+}
+
+func allJoined(sts []node.Status) (bool, string) {
+	for _, s := range sts {
+		if !s.Joined {
+			return false, s.PeerID + " has not joined"
 		}
 	}
 	return true, ""

@@ -308,6 +308,12 @@ func TestSplitClientsAndOneRing(t *testing.T) {
 	sts[0].Predecessor = "c"
 	ok, _ = oneRing(sts)
 	require.False(t, ok)
+	ok, _ = allJoined(sts)
+	require.True(t, ok, "joined, if not in one ring among themselves")
+	sts[1].Joined = false
+	ok, why = allJoined(sts)
+	require.False(t, ok)
+	require.Contains(t, why, "a has not joined")
 }
 
 func TestBenchFlags(t *testing.T) {
