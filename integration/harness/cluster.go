@@ -186,6 +186,27 @@ func (c *Cluster) WaitOneRing(members []*Peer, timeout time.Duration) []node.Sta
 	return last
 }
 
+// WaitGroupsFollowRing waits until members form one ring and every replica group's view is
+// installed, ready and slot for slot what placement over that ring gives (node.GroupsFollowRing).
+func (c *Cluster) WaitGroupsFollowRing(members []*Peer, timeout time.Duration) []node.Status {
+	c.t.Helper()
+	var last []node.Status
+	Eventually(c.t, timeout, fmt.Sprintf("replica views follow the ring of %d peers", len(members)), func() (bool, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		sts, err := c.Statuses(ctx, members)
+		if err != nil {
+			return false, err.Error()
+		}
+		last = sts
+		if ok, why := OneRing(sts); !ok {
+			return false, why
+		}
+		return node.GroupsFollowRing(sts)
+	})
+	return last
+}
+
 // cleanup kills whatever still runs, fails the test if a race-enabled peer reported a data
 // race, and prints every peer's log when the test failed.
 func (c *Cluster) cleanup() {

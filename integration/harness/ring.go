@@ -7,6 +7,7 @@ import (
 
 	"github.com/detrans/detrans/node"
 	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/txn"
 )
 
 // OneRing reports whether the statuses describe exactly one ring: every peer joined, and in
@@ -79,4 +80,26 @@ func OwnerOf(sts []node.Status, key string) (string, error) {
 		}
 	}
 	return sts[order[0]].PeerID, nil
+}
+
+// GroupSlots is the replica slots (peer IDs) of key's group in the views the statuses report:
+// the view of the first peer that holds the group. Statuses should be settled
+// (node.GroupsFollowRing) for the answer to be the ring-given one.
+func GroupSlots(sts []node.Status, key string) ([]string, error) {
+	if len(sts) == 0 {
+		return nil, fmt.Errorf("no peers")
+	}
+	pl := txn.Placement{Groups: sts[0].Placement.Groups, Replicas: sts[0].Placement.Replicas}
+	if err := pl.Validate(); err != nil {
+		return nil, err
+	}
+	g := pl.GroupOf([]byte(key))
+	for _, s := range sts {
+		for _, gs := range s.Groups {
+			if gs.Group == g {
+				return gs.Slots, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("no peer holds group %d of key %q", g, key)
 }
