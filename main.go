@@ -4,8 +4,10 @@
 package main
 
 import (
+	"context"
 	_ "embed"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -49,18 +51,22 @@ func main() {
 	}
 }
 
-// openBackend is the one place that chooses the peer the app embeds; its data belongs in the
-// app's storage (a.Storage().RootURI()).
-//
-// TEMPORARY until the node-backed store with its durable outbox lands (issue 5): an in-memory
-// space on this device only, synced every 150 ms. Replace the body with the node started on
-// dataDir, wrapped as a ui.Backend.
+// openBackend is the one place that chooses the peer the app embeds: the node of the current
+// space, its data in the app's storage (see envOptions for the overrides).
 func openBackend(a fyne.App) (ui.Backend, error) {
-	dataDir := a.Storage().RootURI().Path()
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory %s: %w", dataDir, err)
+	o, err := envOptions(a.Storage().RootURI().Path())
+	if err != nil {
+		return nil, err
 	}
-	be := ui.NewMemBackend(ui.AuthorName(a.Preferences()))
-	be.Run(150 * time.Millisecond)
-	return be, nil
+	if err := os.MkdirAll(o.Root, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", o.Root, err)
+	}
+	level := slog.LevelWarn
+	if os.Getenv("DETRANS_DEBUG") == "1" {
+		level = slog.LevelDebug
+	}
+	o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return startSpaceBackend(ctx, o)
 }

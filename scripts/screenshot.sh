@@ -47,7 +47,7 @@ mkdir -p "$tmp/home/.cache" "$tmp/home/.config" "$tmp/home/.local/share"
 mkdir -m 700 "$tmp/run"
 HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" XDG_DATA_HOME="$tmp/home/.local/share" \
 	XDG_CACHE_HOME="$tmp/home/.cache" XDG_RUNTIME_DIR="$tmp/run" FYNE_THEME="${FYNE_THEME:-light}" \
-	DETRANS_DEMO=1 LIBGL_ALWAYS_SOFTWARE=1 "$tmp/detransdraw" >"$tmp/app.log" 2>&1 &
+	DETRANS_DEMO=1 DETRANS_MDNS=0 DETRANS_LISTEN=/ip4/127.0.0.1/tcp/0 LIBGL_ALWAYS_SOFTWARE=1 "$tmp/detransdraw" >"$tmp/app.log" 2>&1 &
 app_pid=$!
 
 echo "waiting for the demo scene"

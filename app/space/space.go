@@ -3,6 +3,7 @@ package space
 import (
 	"context"
 	crand "crypto/rand"
+	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -45,12 +46,13 @@ type Space struct {
 	opts     Options
 	rebasers map[string]local.Rebaser // registered before Start and kept for switches
 
-	mu    sync.Mutex
-	n     *node.Node
-	inf   info
-	store *Store
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	author string // this device's author name, the same in every space (Root/author)
+	n      *node.Node
+	inf    info
+	store  *Store
+	stop   chan struct{}
+	wg     sync.WaitGroup
 }
 
 // New prepares a space without starting anything: register the apps' merge rules on Store()
@@ -72,6 +74,13 @@ func (sp *Space) Start(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Join(sp.opts.Root, "spaces"), 0o700); err != nil {
 		return fmt.Errorf("space: storage %s: %w", sp.opts.Root, err)
 	}
+	author, err := loadAuthor(sp.opts.Root)
+	if err != nil {
+		return err
+	}
+	sp.mu.Lock()
+	sp.author = author
+	sp.mu.Unlock()
 	id, err := os.ReadFile(filepath.Join(sp.opts.Root, "current"))
 	found := false
 	var inf info
@@ -127,14 +136,19 @@ func (sp *Space) saveInfo(inf info) error {
 		return fmt.Errorf("space: %w", err)
 	}
 	b, _ := json.MarshalIndent(inf, "", "  ")
-	tmp := filepath.Join(sp.dir(inf.ID), ".space.json.tmp")
+	if err := writeFileAtomic(filepath.Join(sp.dir(inf.ID), "space.json"), b); err != nil {
+		return fmt.Errorf("space: %w", err)
+	}
+	return writeFileAtomic(filepath.Join(sp.opts.Root, "current"), []byte(inf.ID+"\n"))
+}
+
+// writeFileAtomic replaces path with b so that a crash leaves the old or the new content.
+func writeFileAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("space: %w", err)
+		return err
 	}
-	if err := os.Rename(tmp, filepath.Join(sp.dir(inf.ID), "space.json")); err != nil {
-		return fmt.Errorf("space: %w", err)
-	}
-	return os.WriteFile(filepath.Join(sp.opts.Root, "current"), []byte(inf.ID+"\n"), 0o600)
+	return os.Rename(tmp, path)
 }
 
 // open starts the peer of space inf (sp.mu not held).
@@ -253,20 +267,55 @@ type Me struct {
 	Name   string
 }
 
-// Me is this peer in the open space.
+// Me is this peer in the open space (PeerID is empty while no peer runs).
 func (sp *Space) Me() Me {
-	n := sp.node()
-	id := n.PeerID()
-	return Me{Author: authorOf(id), PeerID: id, Name: sp.opts.Name}
+	sp.mu.Lock()
+	n, author := sp.n, sp.author
+	sp.mu.Unlock()
+	var id string
+	if n != nil {
+		id = n.PeerID()
+	}
+	return Me{Author: author, PeerID: id, Name: sp.opts.Name}
 }
 
-// authorOf is a short, stable, unique-in-practice author name for a peer ID (its last 12
-// characters: 70 random bits).
-func authorOf(peerID string) string {
-	if len(peerID) > 12 {
-		return peerID[len(peerID)-12:]
+// loadAuthor reads this device's author name, making one on first use: 12 random base-32
+// characters (60 bits), so unique in practice, and the same in every space the device joins,
+// so an app can keep one author across a switch of spaces.
+func loadAuthor(root string) (string, error) {
+	path := filepath.Join(root, "author")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		a := strings.TrimSpace(string(b))
+		if validAuthor(a) {
+			return a, nil
+		}
+		return "", fmt.Errorf("space: %s holds %q, not an author name (delete it to get a new one)", path, a)
 	}
-	return peerID
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("space: %w", err)
+	}
+	var raw [8]byte
+	if _, err := crand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("space: new author: %w", err)
+	}
+	a := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))[:12]
+	if err := writeFileAtomic(path, []byte(a+"\n")); err != nil {
+		return "", fmt.Errorf("space: save the author name: %w", err)
+	}
+	return a, nil
+}
+
+func validAuthor(a string) bool {
+	if len(a) < 4 || len(a) > 64 {
+		return false
+	}
+	for _, r := range a {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Ticket is an invite to the open space, through this peer's addresses (and those it knows).

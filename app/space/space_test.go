@@ -3,6 +3,8 @@ package space
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -57,8 +59,11 @@ func TestInviteJoinAndDrawTogether(t *testing.T) {
 
 	ticket, err := ana.Ticket()
 	require.NoError(t, err)
+	benAuthor := ben.Me().Author
+	require.NotEqual(t, ana.Me().Author, benAuthor)
 	require.NoError(t, ben.Join(ctx, ticket))
 	require.Equal(t, ana.ID(), ben.ID())
+	require.Equal(t, benAuthor, ben.Me().Author, "the author name stays across a switch of spaces")
 
 	libB, err := draw.NewLibrary(ben.DrawStore(), ben.Me().Author)
 	require.NoError(t, err)
@@ -98,6 +103,7 @@ func TestRestartKeepsTheSpaceAndItsDrawings(t *testing.T) {
 	}
 	sp := open()
 	id := sp.ID()
+	author := sp.Me().Author
 	lib, err := draw.NewLibrary(sp.DrawStore(), sp.Me().Author)
 	require.NoError(t, err)
 	_, err = lib.Create(ctx, "Kept")
@@ -106,6 +112,7 @@ func TestRestartKeepsTheSpaceAndItsDrawings(t *testing.T) {
 	sp = open()
 	defer sp.Close()
 	require.Equal(t, id, sp.ID())
+	require.Equal(t, author, sp.Me().Author)
 	lib, err = draw.NewLibrary(sp.DrawStore(), sp.Me().Author)
 	require.NoError(t, err)
 	list, err := lib.List(ctx)
@@ -119,4 +126,15 @@ func TestJoinRejectsBadTicketAndKeepsTheSpace(t *testing.T) {
 	id := sp.ID()
 	require.ErrorIs(t, sp.Join(context.Background(), "detrans1-zzzz"), ErrTicketDamaged)
 	require.Equal(t, id, sp.ID())
+}
+
+func TestDamagedAuthorFileIsAClearError(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(root, "author"), []byte("not an author!\n"), 0o600))
+	sp := New(Options{Root: root, Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+	err := sp.Start(context.Background())
+	require.ErrorContains(t, err, "not an author name")
+	b, rerr := os.ReadFile(filepath.Join(root, "author"))
+	require.NoError(t, rerr)
+	require.Equal(t, "not an author!\n", string(b), "the file is left as it was")
 }
