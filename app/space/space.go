@@ -31,6 +31,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Reconnect is how often a peer that sees nobody dials the peers it last knew (default 15 s).
 	Reconnect time.Duration
+	// AllowFaultInjection lets tests cut this peer off (Node().Block); never set by the app.
+	AllowFaultInjection bool
 }
 
 // info is a space's identity, kept in Root/spaces/<id>/space.json.
@@ -177,6 +179,7 @@ func (sp *Space) open(ctx context.Context, inf info, found bool) error {
 		Mirror:              true,
 		Rebasers:            rebasers,
 		Logger:              sp.opts.Logger,
+		AllowFaultInjection: sp.opts.AllowFaultInjection,
 	}
 	n, err := node.New(ctx, cfg)
 	if err != nil && len(inf.Peers) > 0 {
