@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -61,7 +62,8 @@ func (a *App) renameDrawing() {
 	})
 }
 
-// showInvite shows the space's invite ticket, ready to copy.
+// showInvite shows the space's invite ticket as a QR code for a phone to scan and as text, ready
+// to copy. A ticket too long for a QR code is shown as text only.
 func (a *App) showInvite() {
 	ticket, err := a.be.Ticket()
 	if err != nil {
@@ -78,11 +80,34 @@ func (a *App) showInvite() {
 		a.status.tell("Invite ticket copied", false)
 	})
 	copyBtn.Importance = widget.HighImportance
-	info := widget.NewLabel("Send this ticket to the people you want to draw with. Anyone who has it can join this space and see and edit its drawings.")
+	text := container.NewBorder(nil, container.NewHBox(copyBtn), nil, nil, e)
+	const who = "Anyone who has it can join this space and see and edit its drawings."
+	info := widget.NewLabel("Send this ticket to the people you want to draw with. " + who)
 	info.Wrapping = fyne.TextWrapWord
-	body := container.NewBorder(info, container.NewHBox(copyBtn), nil, nil, e)
+	var body fyne.CanvasObject
+	size := fyne.NewSize(520, 360)
+	if m, err := encodeQR(qrText(ticket)); err == nil {
+		info.SetText("Let the people you want to draw with scan this code with DeTransDraw on their phone, or send them the ticket. " + who)
+		qr := newQRView(m)
+		side := qr.MinSize().Width
+		caption := widget.NewLabelWithStyle("Scan to join", fyne.TextAlignCenter, fyne.TextStyle{})
+		caption.SizeName = theme.SizeNameCaptionText
+		code := container.NewVBox(qr, caption)
+		if win := a.win.Canvas().Size(); win.Width >= side+460 {
+			pad := container.New(layout.NewCustomPaddedLayout(0, 0, 0, theme.Padding()*2), code)
+			body = container.NewBorder(info, nil, pad, nil, text)
+			size = fyne.NewSize(side+420, side+200)
+		} else { // a narrow window (a phone): the code above the text
+			body = container.NewBorder(container.NewVBox(info, container.NewCenter(code)), nil, nil, nil, text)
+			size = fyne.NewSize(win.Width, side+360)
+		}
+	} else {
+		note := widget.NewLabelWithStyle("This ticket is too long for a QR code: send it as text.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+		note.Wrapping = fyne.TextWrapWord
+		body = container.NewBorder(container.NewVBox(info, note), nil, nil, nil, text)
+	}
 	d := dialog.NewCustom("Invite people", "Close", body, a.win)
-	d.Resize(fyne.NewSize(520, 320))
+	d.Resize(size)
 	d.Show()
 }
 
