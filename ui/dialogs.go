@@ -87,7 +87,7 @@ func (a *App) showInvite() {
 	var body fyne.CanvasObject
 	size := fyne.NewSize(520, 360)
 	if m, err := encodeQR(qrText(ticket)); err == nil {
-		info.SetText("Let the people you want to draw with scan this code with DeTransDraw on their phone, or send them the ticket. " + who)
+		info.SetText("Let the people you want to draw with scan this code with their phone, or send them the ticket. " + who)
 		qr := newQRView(m)
 		side := qr.MinSize().Width
 		caption := widget.NewLabelWithStyle("Scan to join", fyne.TextAlignCenter, fyne.TextStyle{})
