@@ -3,12 +3,14 @@ package integration
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/detrans/detrans/integration/harness"
+	"github.com/detrans/detrans/node"
 	"github.com/stretchr/testify/require"
 )
 
@@ -51,10 +53,10 @@ func TestPartitionThreePlusThree(t *testing.T) {
 		before = append(before, k)
 	}
 
-	sides := [2][]*harness.Peer{peers[:3], peers[3:]}
 	settled := time.Now()
 	sts := c.WaitGroupsFollowRing(peers, viewTimeout)
 	t.Logf("replica views follow the ring after %v", time.Since(settled).Round(time.Millisecond))
+	sides := balancedSides(t, peers, sts)
 	majority := func(key string) int { // side holding key's group majority
 		slots, err := harness.GroupSlots(sts, key)
 		require.NoError(t, err)
@@ -96,6 +98,54 @@ func TestPartitionThreePlusThree(t *testing.T) {
 	harness.WaitWritable(t, peers, writableTimeout)
 	t.Logf("heal: every peer commits writes %v after the heal", time.Since(healed).Round(time.Millisecond))
 	checkWrites(t, peers, acked, nil, checkTimeout)
+}
+
+// balancedSides splits the six peers 3|3 so that both sides hold the majority of as many groups
+// as possible: which side holds a group's majority depends on the random ring ids.
+func balancedSides(t *testing.T, peers []*harness.Peer, sts []node.Status) [2][]*harness.Peer {
+	t.Helper()
+	groups := map[int][]string{}
+	for _, s := range sts {
+		for _, g := range s.Groups {
+			groups[g.Group] = g.Slots
+		}
+	}
+	var best [2][]*harness.Peer
+	bestScore := -1
+	for mask := 0; mask < 1<<len(peers); mask++ {
+		if bits.OnesCount(uint(mask)) != len(peers)/2 || mask&1 == 0 {
+			continue
+		}
+		var sides [2][]*harness.Peer
+		onA := map[string]bool{}
+		for i, p := range peers {
+			if mask&(1<<i) != 0 {
+				sides[0] = append(sides[0], p)
+				onA[p.PeerID()] = true
+			} else {
+				sides[1] = append(sides[1], p)
+			}
+		}
+		var held [2]int
+		for _, slots := range groups {
+			n := 0
+			for _, s := range slots {
+				if onA[s] {
+					n++
+				}
+			}
+			if 2*n > len(slots) {
+				held[0]++
+			} else {
+				held[1]++
+			}
+		}
+		if score := min(held[0], held[1]); score > bestScore {
+			best, bestScore = sides, score
+		}
+	}
+	t.Logf("cut: %d of %d groups have their majority on the smaller-holding side", bestScore, len(groups))
+	return best
 }
 
 // partitionRound cuts the cluster into sides, writes every key through both sides and reads the

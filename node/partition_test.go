@@ -3,10 +3,13 @@ package node
 import (
 	"context"
 	"fmt"
+	"math/bits"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/txn"
 	"github.com/stretchr/testify/require"
 )
 
@@ -28,7 +31,47 @@ func TestRingsMergeAfterAPartitionHeals(t *testing.T) {
 	}
 	checkOneRing(t, nodes)
 	waitSettled(t, nodes)
-	left, right := nodes[:2], nodes[2:]
+	// Which side holds a group's majority depends on the random ring ids: cut where both sides
+	// hold some, and write keys of both kinds through the 3-peer side.
+	var refs []ring.NodeRef
+	for _, n := range nodes {
+		refs = append(refs, n.self)
+	}
+	pl := first.p.Txn.Placement()
+	inLeft := balancedSplit(pl, refs, 2)
+	var left, right []*Node
+	for i, n := range nodes {
+		if inLeft[i] {
+			left = append(left, n)
+		} else {
+			right = append(right, n)
+		}
+	}
+	rightHolds := func(key string) bool {
+		on := 0
+		for _, s := range pl.Slots(pl.GroupOf([]byte(key)), refs) {
+			for i, r := range refs {
+				if r.Addr == s.Addr && !inLeft[i] {
+					on++
+				}
+			}
+		}
+		return 2*on > pl.Replicas
+	}
+	var keys []string
+	var kinds [2]int // right holds the majority: [1]; left does: [0]
+	for i := 0; kinds[0]+kinds[1] < 20 && i < 10000; i++ {
+		k := fmt.Sprint("part-", i)
+		h := 0
+		if rightHolds(k) {
+			h = 1
+		}
+		if kinds[h] < 10 {
+			kinds[h]++
+			keys = append(keys, k)
+		}
+	}
+	require.Equal(t, [2]int{10, 10}, kinds, "the cut leaves majorities on both sides")
 	for _, a := range left {
 		for _, b := range right {
 			require.NoError(t, a.Block(b.PeerID()))
@@ -40,16 +83,25 @@ func TestRingsMergeAfterAPartitionHeals(t *testing.T) {
 		okR, whyR := ringOf(right)
 		return okL && okR, whyL + " / " + whyR
 	})
+	// All at once: a refused write takes the store's request timeout.
+	errs := make([]error, len(keys))
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			errs[i] = right[i%3].Put(ctx, []byte(k), []byte("right"))
+		})
+	}
+	wg.Wait()
 	acked := map[string]string{}
-	for i := range 20 {
-		k := fmt.Sprint("part-", i)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := right[i%3].Put(ctx, []byte(k), []byte("right"))
-		cancel()
-		if err == nil {
+	for i, k := range keys {
+		err := errs[i]
+		if rightHolds(k) {
+			require.NoError(t, err, "key %s: the right side holds its group's majority", k)
 			acked[k] = "right"
 		} else {
-			require.ErrorIs(t, err, ErrNoQuorum, "key %s", k)
+			require.ErrorIs(t, err, ErrNoQuorum, "key %s: its group's majority is on the left", k)
 		}
 	}
 	require.NotEmpty(t, acked, "the 3-peer side commits the keys whose majority it holds")
@@ -117,4 +169,41 @@ func waitSettled(t *testing.T, nodes []*Node) {
 		}
 		return true, ""
 	})
+}
+
+// balancedSplit picks which size of the nodes form one side of a cut: the choice that leaves
+// the most groups with their majority on the side that holds fewer (so both sides hold some).
+func balancedSplit(pl txn.Placement, refs []ring.NodeRef, size int) []bool {
+	var best []bool
+	bestScore := -1
+	n := len(refs)
+	for mask := 0; mask < 1<<n; mask++ {
+		if bits.OnesCount(uint(mask)) != size {
+			continue
+		}
+		in := make([]bool, n)
+		for i := range n {
+			in[i] = mask&(1<<i) != 0
+		}
+		var held [2]int
+		for g := range pl.Groups {
+			on := 0
+			for _, s := range pl.Slots(g, refs) {
+				for i, r := range refs {
+					if r.Addr == s.Addr && in[i] {
+						on++
+					}
+				}
+			}
+			if 2*on > pl.Replicas {
+				held[0]++
+			} else {
+				held[1]++
+			}
+		}
+		if score := min(held[0], held[1]); score > bestScore {
+			best, bestScore = in, score
+		}
+	}
+	return best
 }
