@@ -84,6 +84,7 @@ func (n *Node) drain() {
 }
 
 func (n *Node) step(m core.Msg) {
+	n.counters.msgsRecv.Add(1)
 	if n.bootstrapped {
 		n.p.Step(n.now(), m)
 	}
@@ -117,6 +118,13 @@ func (n *Node) do(ctx context.Context, f func(now ring.Time)) error {
 // write (and all before it) durable, then release sends its messages and hands out its events.
 // The loop goes on meanwhile, so one fsync covers everything written while the last one ran
 // (group commit), and nothing that depends on a write leaves before it is on disk.
+//
+// Messages to this peer itself are stepped at once, before the sync: they never leave the
+// process, what they change is written after the batch they follow (the log keeps the order,
+// so a sync that covers the later write covers the earlier), and whatever they make visible
+// outside waits for a sync that covers both. A crash before the sync loses them together with
+// the state that sent them. This saves one fsync per self-addressed step, e.g. a replica that
+// is also an acceptor of its own vote in Paxos Commit.
 func (n *Node) flush() {
 	for round := 0; round < maxLocalRounds; round++ {
 		out := n.p.Ready()
@@ -131,17 +139,37 @@ func (n *Node) flush() {
 			default:
 			}
 		}
+		local := n.takeLocal(&out)
 		if len(out.Msgs)+len(out.RingEvents)+len(out.TxnEvents)+len(out.Changes) > 0 {
 			n.pending = append(n.pending, pendingOut{need: n.appliedSeq.Load(), out: out})
 		}
 		if round == 0 {
 			n.publishLocal(nil) // sync-state watchers: the counts may have changed
 		}
-		if !n.release() {
+		now := n.now()
+		for _, m := range local {
+			n.p.Step(now, m)
+		}
+		if !n.release() && len(local) == 0 {
 			return
 		}
 	}
 	n.log.Warn("peer kept sending to itself; deferring the rest to the next iteration")
+}
+
+// takeLocal removes the messages addressed to this peer from out and returns them.
+func (n *Node) takeLocal(out *core.Output) []core.Msg {
+	var local []core.Msg
+	kept := out.Msgs[:0]
+	for _, m := range out.Msgs {
+		if m.Dst() == n.self.Addr {
+			local = append(local, m)
+		} else {
+			kept = append(kept, m)
+		}
+	}
+	out.Msgs = kept
+	return local
 }
 
 // pendingOut is output waiting for the writes it depends on to be synced.
@@ -195,7 +223,11 @@ func (n *Node) syncer() {
 			return
 		}
 		target := n.appliedSeq.Load()
-		if err := n.store.Sync(n.ctx); err != nil {
+		t0 := time.Now()
+		err := n.store.Sync(n.ctx)
+		n.counters.syncs.Add(1)
+		n.counters.syncNanos.Add(uint64(time.Since(t0)))
+		if err != nil {
 			if n.ctx.Err() == nil {
 				n.log.Error("store sync failed; shutting the peer down", "err", err)
 				go func() { _ = n.Close() }()
@@ -218,7 +250,7 @@ func (n *Node) storeFailed(err error) {
 }
 
 func (n *Node) send(m core.Msg) {
-	p, err := peer.Decode(m.Dst())
+	p, err := n.peerIDOf(m.Dst())
 	if err != nil {
 		n.log.Warn("message to an invalid peer ID dropped", "to", m.Dst(), "err", err)
 		return
@@ -228,6 +260,8 @@ func (n *Node) send(m core.Msg) {
 		n.log.Warn("message not encodable, dropped", "kind", m.Kind(), "err", err)
 		return
 	}
+	n.counters.msgsSent.Add(1)
+	n.counters.bytesSent.Add(uint64(len(frame)))
 	if !n.writers.send(p, frame) {
 		n.log.Debug("send queue full, message dropped", "to", shortPeer(m.Dst()), "kind", m.Kind())
 	}
@@ -260,3 +294,23 @@ func (n *Node) handleEvent(ev ring.Event) {
 		n.log.Info("peer removed", "node", shortPeer(ev.Node.Addr))
 	}
 }
+
+// peerIDOf decodes a peer ID string through a small cache: decoding (base58 and multihash) cost
+// about 7% of a busy peer's CPU when done for every message. Loop goroutine only.
+func (n *Node) peerIDOf(s string) (peer.ID, error) {
+	if p, ok := n.peerIDs[s]; ok {
+		return p, nil
+	}
+	p, err := peer.Decode(s)
+	if err != nil {
+		return "", err
+	}
+	if n.peerIDs == nil || len(n.peerIDs) >= maxPeerIDCache {
+		n.peerIDs = map[string]peer.ID{}
+	}
+	n.peerIDs[s] = p
+	return p, nil
+}
+
+// maxPeerIDCache bounds the cache; past it the cache starts over (rare: it is the peers we talk to).
+const maxPeerIDCache = 4096

@@ -28,13 +28,15 @@ import (
 
 // Node is one running peer. All methods are safe for concurrent use.
 type Node struct {
-	s     *settings
-	log   *slog.Logger
-	host  host.Host
-	dht   *dht.IpfsDHT
-	mdns  mdns.Service
-	self  ring.NodeRef
-	start time.Time
+	counters counters
+	peerIDs  map[string]peer.ID // decoded destination IDs; loop goroutine only
+	s        *settings
+	log      *slog.Logger
+	host     host.Host
+	dht      *dht.IpfsDHT
+	mdns     mdns.Service
+	self     ring.NodeRef
+	start    time.Time
 
 	ctx    context.Context // canceled at the end of Close: aborts dials, writes, pings
 	cancel context.CancelFunc

@@ -39,6 +39,8 @@ type peerAPI interface {
 	Heal() error
 	Blocked() []string
 	FaultInjectionAllowed() bool
+	// Counters are the peer's message and fsync totals (benchmarks report them per operation).
+	Counters() node.Counters
 }
 
 const (

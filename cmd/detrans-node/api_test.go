@@ -111,6 +111,8 @@ func (f *fakePeer) Blocked() []string {
 
 func (f *fakePeer) FaultInjectionAllowed() bool { return f.allowFault }
 
+func (f *fakePeer) Counters() node.Counters { return node.Counters{} }
+
 func (f *fakePeer) Status() node.Status {
 	return node.Status{
 		PeerID: "12D3KooWSelf", Addrs: []string{"/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWSelf"},

@@ -153,6 +153,10 @@ type BenchResult struct {
 	CPUMSPerTx    float64 `json:"cpu_ms_per_tx"` // rmw: cpu per committed transaction
 	CPUMSPerOp    float64 `json:"cpu_ms_per_op"` // per committed transaction or read
 	Cores         int     `json:"cores"`
+	MsgsPerOp     float64 `json:"msgs_per_op"`     // protocol messages all peers sent, per op
+	BytesPerOp    float64 `json:"bytes_per_op"`    // their encoded bytes, per op
+	SyncsPerOp    float64 `json:"fsyncs_per_op"`   // store fsyncs in all peers, per op
+	SyncMSAvg     float64 `json:"fsync_ms_avg"`    // mean duration of one fsync
 	CheckSum      uint64  `json:"check_sum"`       // rmw: sum of all counters at the end
 	CheckCommits  int64   `json:"check_committed"` // rmw: increments committed, warm-up included
 	CheckOK       bool    `json:"check_ok"`        // committed <= sum <= committed + unknown
@@ -425,6 +429,10 @@ func sumReplies(reps []BenchReply) BenchReply {
 			t.FirstError = r.FirstError
 		}
 		t.ElapsedMS = max(t.ElapsedMS, r.ElapsedMS)
+		t.MsgsSent += r.MsgsSent
+		t.BytesSent += r.BytesSent
+		t.Syncs += r.Syncs
+		t.SyncMS += r.SyncMS
 		if r.CPUMS < 0 || t.CPUMS < 0 {
 			t.CPUMS = -1
 		} else {
@@ -459,6 +467,14 @@ func summarize(reps []BenchReply, o *benchOptions, nodes int) (*BenchResult, err
 		res.Committed, res.CommittedPerS = t.Ops, res.OpsPerS
 	} else {
 		res.Reads, res.ReadsPerS = t.Ops, res.OpsPerS
+	}
+	if t.Ops > 0 {
+		res.MsgsPerOp = float64(t.MsgsSent) / float64(t.Ops)
+		res.BytesPerOp = float64(t.BytesSent) / float64(t.Ops)
+		res.SyncsPerOp = float64(t.Syncs) / float64(t.Ops)
+	}
+	if t.Syncs > 0 {
+		res.SyncMSAvg = t.SyncMS / float64(t.Syncs)
 	}
 	if t.CPUMS >= 0 {
 		res.CPUS = t.CPUMS / 1000
@@ -504,6 +520,7 @@ func printBench(w io.Writer, asJSON bool, r *BenchResult) error {
 		}
 		fmt.Fprintf(&b, "cpu         %.2f s in all peers = %.3f ms per %s\n", r.CPUS, r.CPUMSPerOp, unit)
 	}
+	fmt.Fprintf(&b, "work        %.1f messages (%.0f bytes) and %.2f fsyncs (%.2f ms each) per op, all peers\n", r.MsgsPerOp, r.BytesPerOp, r.SyncsPerOp, r.SyncMSAvg)
 	if r.Mode == benchRMW {
 		verdict := "ok"
 		if !r.CheckOK {

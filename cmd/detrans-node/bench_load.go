@@ -59,7 +59,11 @@ type BenchReply struct {
 	Errors     int64      `json:"errors"`    // other failures (time-outs among them)
 	FirstError string     `json:"first_error,omitempty"`
 	ElapsedMS  float64    `json:"elapsed_ms"`
-	CPUMS      float64    `json:"cpu_ms"` // CPU time of this peer process during the run, -1 if unknown
+	CPUMS      float64    `json:"cpu_ms"`    // CPU time of this peer process during the run, -1 if unknown
+	MsgsSent   uint64     `json:"msgs_sent"` // protocol messages this peer sent during the run
+	BytesSent  uint64     `json:"bytes_sent"`
+	Syncs      uint64     `json:"syncs"`   // store fsyncs during the run
+	SyncMS     float64    `json:"sync_ms"` // time spent in them
 	Hist       [][2]int64 `json:"latency_hist"`
 	Sum        uint64     `json:"sum"` // sum mode: total of the counters read
 }
@@ -159,6 +163,7 @@ func runBench(ctx context.Context, p peerAPI, req BenchRequest) BenchReply {
 	}()
 	tallies := make([]*benchTally, req.Clients)
 	cpu0, cpuOK := processCPU()
+	cnt0 := p.Counters()
 	start := time.Now()
 	for c := range req.Clients {
 		t := &benchTally{hist: newLatencyHist()}
@@ -190,9 +195,11 @@ func runBench(ctx context.Context, p peerAPI, req BenchRequest) BenchReply {
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu1, _ := processCPU()
+	cnt := p.Counters().Sub(cnt0)
 	once.Do(func() { close(stopped) })
 
-	rep := BenchReply{Mode: req.Mode, ElapsedMS: float64(elapsed.Microseconds()) / 1000, CPUMS: -1}
+	rep := BenchReply{Mode: req.Mode, ElapsedMS: float64(elapsed.Microseconds()) / 1000, CPUMS: -1,
+		MsgsSent: cnt.MsgsSent, BytesSent: cnt.BytesSent, Syncs: cnt.Syncs, SyncMS: ms(cnt.SyncTime)}
 	if cpuOK {
 		rep.CPUMS = float64((cpu1 - cpu0).Microseconds()) / 1000
 	}
