@@ -70,8 +70,17 @@ func (n *Node) loop(waitForLAN bool) {
 }
 
 // drain takes whatever else is already queued, without blocking, so one flush covers it.
+//
+// Calls (the app's Local, Get, Status) go first: a user's edit should not queue behind a burst of
+// protocol messages, which is what Local's latency is made of.
 func (n *Node) drain() {
 	for range maxBatch {
+		select {
+		case f := <-n.calls:
+			f(n.now())
+			continue
+		default:
+		}
 		select {
 		case m := <-n.inbound:
 			n.step(m)
