@@ -289,6 +289,9 @@ func (m *Machine) wake() Time {
 	at(m.nextReconfig)
 	for _, r := range m.reads {
 		at(r.next)
+		if !r.widened {
+			at(r.hedge)
+		}
 	}
 	for _, c := range m.commits {
 		at(c.next)

@@ -45,6 +45,9 @@ type readOp struct {
 	g        int
 	view     View
 	replies  map[string]Item
+	asked    []ring.NodeRef // members asked in this round: a quorum first, all after widen
+	widened  bool
+	hedge    Time // ask the other members too if no quorum answered by then
 	next     Time
 	deadline Time
 }
@@ -63,15 +66,51 @@ func (m *Machine) Read(now Time, key []byte) uint64 {
 	return id
 }
 
+// sendRead asks a quorum of the key's group first (this node itself when a member: its answer
+// costs no message), and the rest only if they have not answered within RetryInterval or one
+// refuses (widen). A healthy read then costs half the messages of asking everyone; a slow or
+// down member costs one RetryInterval.
 func (m *Machine) sendRead(now Time, id uint64, op *readOp) {
 	op.view = m.known[op.g]
 	op.replies = map[string]Item{}
 	op.next = now.Add(10 * m.cfg.RetryInterval)
+	op.hedge = now.Add(m.cfg.RetryInterval)
+	op.widened = false
 	if op.view.IsZero() {
 		m.askViews(op.g)
 		return
 	}
+	mems := op.view.Members()
+	order := make([]ring.NodeRef, 0, len(mems))
+	for _, mem := range mems {
+		if mem.Addr == m.self.Addr {
+			order = append(order, mem)
+		}
+	}
+	// The others in a rotation by request id, so that readers spread over the replicas.
+	for i := range mems {
+		mem := mems[(i+int(id%uint64(len(mems))))%len(mems)]
+		if mem.Addr != m.self.Addr {
+			order = append(order, mem)
+		}
+	}
+	op.asked = order[:op.view.Quorum()]
+	for _, mem := range op.asked {
+		m.send(Message{Type: MsgRead, To: mem, Seq: id, Group: uint32(op.g), Epoch: op.view.Epoch, Items: []Item{{Key: op.key}}})
+	}
+}
+
+// widenRead asks the members of the read's view it has not asked yet.
+func (m *Machine) widenRead(id uint64, op *readOp) {
+	if op.widened || op.view.IsZero() {
+		return
+	}
+	op.widened = true
 	for _, mem := range op.view.Members() {
+		if slices.ContainsFunc(op.asked, func(r ring.NodeRef) bool { return r.Addr == mem.Addr }) {
+			continue
+		}
+		op.asked = append(op.asked, mem)
 		m.send(Message{Type: MsgRead, To: mem, Seq: id, Group: uint32(op.g), Epoch: op.view.Epoch, Items: []Item{{Key: op.key}}})
 	}
 }
@@ -87,6 +126,8 @@ func (m *Machine) onReadReply(now Time, msg Message) {
 	if msg.Code != CodeOK {
 		if m.known[op.g].Epoch > op.view.Epoch {
 			m.sendRead(now, msg.Seq, op) // our view was stale: start over with the newer one
+		} else {
+			m.widenRead(msg.Seq, op) // a member that cannot answer: the others may
 		}
 		return
 	}
@@ -110,6 +151,7 @@ func (m *Machine) onReadReply(now Time, msg Message) {
 		// A write that may already be acknowledged is still being applied: read again shortly.
 		op.replies = map[string]Item{}
 		op.next = now.Add(m.cfg.RetryInterval)
+		op.widened = true // no widening of this round: the re-read at op.next asks afresh
 		op.locked = true
 		return
 	}
@@ -135,6 +177,8 @@ func (m *Machine) tickReads(now Time) {
 			m.emit(Event{Kind: EvReadDone, ReqID: id, Key: op.key, Err: err})
 		case now >= op.next:
 			m.sendRead(now, id, op)
+		case now >= op.hedge:
+			m.widenRead(id, op)
 		}
 	}
 }

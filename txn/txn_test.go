@@ -130,3 +130,44 @@ func TestConcurrentIncrementsLoseNoUpdate(t *testing.T) {
 	require.NoError(t, r.Err)
 	require.Equal(t, "40", string(r.Value))
 }
+
+// TestReadAsksAQuorumFirstAndWidensWhenOneIsSilent: a read by a member of the key's group asks
+// only a quorum (itself and one other); with one other member unreachable, reads still succeed
+// by widening to the rest.
+func TestReadAsksAQuorumFirstAndWidensWhenOneIsSilent(t *testing.T) {
+	c := newCluster(t, 7, testConfig())
+	a := c.start("a", true)
+	for _, n := range []string{"b", "c", "d"} {
+		c.start(n, false)
+	}
+	c.waitConverged(30 * time.Second)
+	require.NoError(t, c.put(a, "k", "v"))
+	v, ok := a.m.Installed(a.m.Placement().GroupOf([]byte("k")))
+	if !ok {
+		v = c.nodes[v.Members()[0].Addr].m.known[v.Group]
+	}
+	mems := v.Members()
+	require.Len(t, mems, 3)
+	reader := c.nodes[mems[0].Addr]
+	reads := 0
+	c.watch = func(m Message) {
+		if m.Type == MsgRead {
+			reads++
+		}
+	}
+	r := c.get(reader, "k")
+	require.NoError(t, r.Err)
+	require.Equal(t, "v", string(r.Value))
+	require.Equal(t, 2, reads, "a member asks itself and one other")
+
+	silent := mems[1].Addr
+	c.cut[[2]string{reader.name, silent}] = true
+	c.cut[[2]string{silent, reader.name}] = true
+	for i := range 6 {
+		reads = 0
+		r := c.get(reader, "k")
+		require.NoError(t, r.Err, "read %d", i)
+		require.Equal(t, "v", string(r.Value))
+		require.LessOrEqual(t, reads, 3, "read %d: at most every member once", i)
+	}
+}
