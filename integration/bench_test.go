@@ -25,6 +25,10 @@ type benchResult struct {
 	CPUMSPerTx    float64 `json:"cpu_ms_per_tx"`
 	CheckOK       bool    `json:"check_ok"`
 	Local         bool    `json:"local"`
+	Edits         int64   `json:"edits"`
+	Unseen        int64   `json:"unseen"`
+	VisibleP50MS  float64 `json:"visible_p50_ms"`
+	VisibleP99MS  float64 `json:"visible_p99_ms"`
 }
 
 func lastJSONLine(t *testing.T, out string) benchResult {
@@ -56,6 +60,18 @@ func TestBenchCommand(t *testing.T) {
 	require.GreaterOrEqual(t, r.P99MS, r.P50MS)
 	require.Positive(t, r.CPUMSPerTx)
 	require.Contains(t, out, "committed ")
+
+	out, err = c.CLI(ctx, "bench", "--nodes", "2", "--mode", "local", "--keys", "40", "--interval", "5ms", "--json")
+	require.NoError(t, err)
+	r = lastJSONLine(t, out)
+	t.Logf("bench local: %+v", r)
+	require.Equal(t, "local", r.Mode)
+	require.Equal(t, int64(40), r.Edits, "every edit returned")
+	require.Zero(t, r.Unseen, "the other peer saw every edit through Watch")
+	require.Zero(t, r.Errors)
+	require.Positive(t, r.P50MS)
+	require.Positive(t, r.VisibleP50MS)
+	require.GreaterOrEqual(t, r.VisibleP99MS, r.VisibleP50MS)
 
 	peers := c.StartRing(3, harness.JoinFirst)
 	c.WaitOneRing(peers, formTimeout)

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/detrans/detrans/local"
 	"github.com/detrans/detrans/node"
 	"github.com/detrans/detrans/ring"
 )
@@ -41,6 +42,9 @@ type peerAPI interface {
 	FaultInjectionAllowed() bool
 	// Counters are the peer's message and fsync totals (benchmarks report them per operation).
 	Counters() node.Counters
+	// Local and Watch serve bench's local mode (optimistic edits and their arrival elsewhere).
+	Local(ctx context.Context, in local.Intent) error
+	Watch(ctx context.Context, keys ...[]byte) (<-chan node.Change, error)
 }
 
 const (

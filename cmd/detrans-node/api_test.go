@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/detrans/detrans/local"
 	"github.com/detrans/detrans/node"
 	"github.com/detrans/detrans/ring"
 	"github.com/stretchr/testify/require"
@@ -112,6 +113,14 @@ func (f *fakePeer) Blocked() []string {
 func (f *fakePeer) FaultInjectionAllowed() bool { return f.allowFault }
 
 func (f *fakePeer) Counters() node.Counters { return node.Counters{} }
+
+func (f *fakePeer) Local(context.Context, local.Intent) error {
+	return errors.New("fake: no local edits")
+}
+
+func (f *fakePeer) Watch(context.Context, ...[]byte) (<-chan node.Change, error) {
+	return nil, errors.New("fake: no watch")
+}
 
 func (f *fakePeer) Status() node.Status {
 	return node.Status{

@@ -37,6 +37,10 @@ Modes:
   rmw    each client increments a random counter in a read-modify-write transaction
          (quorum read, then commit); conflicts are retried and counted as aborts
   read   each client reads a random key (a linearizable quorum read)
+  local  the first peer makes --keys optimistic edits (Local), --interval apart, each to its
+         own key, while the second watches those keys (Watch): Local's latency, and the time
+         from Local returning to the committed change arriving at the other peer ("visible");
+         --clients, --duration and --warmup do not apply
 
 It prints committed tx/s (rmw) or reads/s (read), aborts, latency percentiles, and the CPU
 time of all peer processes per committed transaction (or read) over the measured window.
@@ -49,7 +53,8 @@ Flags:
   --keys K           counters (default 1000)
   --duration D       measured time (default 10s)
   --warmup D         load before measuring, not counted (default 3s)
-  --mode MODE        rmw or read (default rmw)
+  --mode MODE        rmw, read or local (default rmw)
+  --interval D       local mode: pause between two edits (default 10ms)
   --join MULTIADDR   the started peers join this existing space instead of founding one;
                      repeatable
   --api ADDR         start no peers: load these running peers instead (their admin API
@@ -71,6 +76,7 @@ type benchOptions struct {
 	keep, json           bool
 	logLevel             string
 	profile              string
+	interval             time.Duration // local mode
 }
 
 func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
@@ -82,6 +88,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "")
 	fs.StringVar(&o.mode, "mode", benchRMW, "")
+	fs.DurationVar(&o.interval, "interval", 10*time.Millisecond, "")
 	fs.Var(&o.join, "join", "")
 	fs.Var(&o.apis, "api", "")
 	fs.BoolVar(&o.keep, "keep", false, "")
@@ -95,8 +102,12 @@ func parseBenchFlags(args []string, stdout io.Writer) (*benchOptions, error) {
 	switch {
 	case len(pos) > 0:
 		return nil, usagef("unexpected argument %q", pos[0])
-	case o.mode != benchRMW && o.mode != benchRead:
-		return nil, usagef("--mode %q: want rmw or read", o.mode)
+	case o.mode != benchRMW && o.mode != benchRead && o.mode != benchLocal:
+		return nil, usagef("--mode %q: want rmw, read or local", o.mode)
+	case o.mode == benchLocal && o.keys > maxLocalEdits:
+		return nil, usagef("--mode local: --keys (the number of edits) must be at most %d", maxLocalEdits)
+	case o.interval < 0 || o.interval > 10*time.Second:
+		return nil, usagef("--interval must be in [0, 10s]")
 	case o.nodes < 1 || o.nodes > 64:
 		return nil, usagef("--nodes must be in [1, 64]")
 	case o.clients < 1 || o.clients > maxBenchClients:
@@ -153,14 +164,22 @@ type BenchResult struct {
 	CPUMSPerTx    float64 `json:"cpu_ms_per_tx"` // rmw: cpu per committed transaction
 	CPUMSPerOp    float64 `json:"cpu_ms_per_op"` // per committed transaction or read
 	Cores         int     `json:"cores"`
-	MsgsPerOp     float64 `json:"msgs_per_op"`     // protocol messages all peers sent, per op
-	BytesPerOp    float64 `json:"bytes_per_op"`    // their encoded bytes, per op
-	SyncsPerOp    float64 `json:"fsyncs_per_op"`   // store fsyncs in all peers, per op
-	SyncMSAvg     float64 `json:"fsync_ms_avg"`    // mean duration of one fsync
-	CheckSum      uint64  `json:"check_sum"`       // rmw: sum of all counters at the end
-	CheckCommits  int64   `json:"check_committed"` // rmw: increments committed, warm-up included
-	CheckOK       bool    `json:"check_ok"`        // committed <= sum <= committed + unknown
-	Local         bool    `json:"local"`           // bench started the peers itself
+	MsgsPerOp     float64 `json:"msgs_per_op"`   // protocol messages all peers sent, per op
+	BytesPerOp    float64 `json:"bytes_per_op"`  // their encoded bytes, per op
+	SyncsPerOp    float64 `json:"fsyncs_per_op"` // store fsyncs in all peers, per op
+	SyncMSAvg     float64 `json:"fsync_ms_avg"`  // mean duration of one fsync
+	// local mode: Local's latency is p50_ms..max_ms; visible_* is from Local returning on one
+	// peer to the change arriving through Watch on another.
+	Edits        int64   `json:"edits,omitempty"`
+	Unseen       int64   `json:"unseen,omitempty"` // edits the watcher never saw
+	VisibleP50MS float64 `json:"visible_p50_ms,omitempty"`
+	VisibleP90MS float64 `json:"visible_p90_ms,omitempty"`
+	VisibleP99MS float64 `json:"visible_p99_ms,omitempty"`
+	VisibleMaxMS float64 `json:"visible_max_ms,omitempty"`
+	CheckSum     uint64  `json:"check_sum"`       // rmw: sum of all counters at the end
+	CheckCommits int64   `json:"check_committed"` // rmw: increments committed, warm-up included
+	CheckOK      bool    `json:"check_ok"`        // committed <= sum <= committed + unknown
+	Local        bool    `json:"local"`           // bench started the peers itself
 }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -236,6 +255,9 @@ func runBenchOn(ctx context.Context, apis []string, o *benchOptions, progress io
 		return nil, err
 	}
 	fmt.Fprintf(progress, "bench: %d peers in the ring, store ready after %.1fs; keys %s0..%d\n", len(cs), time.Since(t0).Seconds(), prefix, o.keys-1)
+	if o.mode == benchLocal {
+		return runLocalBench(ctx, cs, o, prefix, progress)
+	}
 
 	base := BenchRequest{Keys: o.keys, KeyPrefix: prefix, Seed: seed}
 	fill := base
@@ -496,23 +518,39 @@ func printBench(w io.Writer, asJSON bool, r *BenchResult) error {
 	if r.Local {
 		where = "local peers on 127.0.0.1"
 	}
-	fmt.Fprintf(&b, "detrans-node bench: %s mode, %d %s, %d clients, %d keys, %.1fs measured, %d cores\n",
-		r.Mode, r.Nodes, where, r.Clients, r.Keys, r.DurationS, r.Cores)
-	if r.Mode == benchRMW {
+	if r.Mode == benchLocal {
+		fmt.Fprintf(&b, "detrans-node bench: local mode, %d %s, %d edits by one peer in %.1fs, watched by another, %d cores\n",
+			r.Nodes, where, r.Edits, r.DurationS, r.Cores)
+		fmt.Fprintf(&b, "failed      %d edits, %d never seen by the watcher\n", r.Errors, r.Unseen)
+		if r.FirstError != "" {
+			fmt.Fprintf(&b, "first error %s\n", r.FirstError)
+		}
+		fmt.Fprintf(&b, "local       p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms  (Local returns)\n", r.P50MS, r.P90MS, r.P99MS, r.MaxMS)
+		fmt.Fprintf(&b, "visible     p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  (committed, delivered by Watch on the other peer)\n",
+			r.VisibleP50MS, r.VisibleP90MS, r.VisibleP99MS, r.VisibleMaxMS)
+	} else {
+		fmt.Fprintf(&b, "detrans-node bench: %s mode, %d %s, %d clients, %d keys, %.1fs measured, %d cores\n",
+			r.Mode, r.Nodes, where, r.Clients, r.Keys, r.DurationS, r.Cores)
+	}
+	switch r.Mode {
+	case benchRMW:
 		fmt.Fprintf(&b, "committed   %d tx = %.0f tx/s\n", r.Committed, r.CommittedPerS)
 		per := 0.0
 		if r.Committed > 0 {
 			per = 100 * float64(r.Aborts) / float64(r.Committed)
 		}
 		fmt.Fprintf(&b, "aborts      %d conflict retries (%.1f per 100 committed)\n", r.Aborts, per)
-	} else {
+	case benchRead:
 		fmt.Fprintf(&b, "reads       %d = %.0f reads/s\n", r.Reads, r.ReadsPerS)
 	}
-	fmt.Fprintf(&b, "failed      %d no quorum, %d conflict, %d unknown outcome, %d other\n", r.NoQuorum, r.Conflicts, r.Unknown, r.Errors)
-	if r.FirstError != "" {
-		fmt.Fprintf(&b, "first error %s\n", r.FirstError)
+	if r.Mode != benchLocal {
+		fmt.Fprintf(&b, "failed      %d no quorum, %d conflict, %d unknown outcome, %d other\n", r.NoQuorum, r.Conflicts, r.Unknown, r.Errors)
+		if r.FirstError != "" {
+			fmt.Fprintf(&b, "first error %s\n", r.FirstError)
+		}
+		fmt.Fprintf(&b, "latency     p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n", r.P50MS, r.P90MS, r.P99MS, r.MaxMS)
+		fmt.Fprintf(&b, "work        %.1f messages (%.0f bytes) and %.2f fsyncs (%.2f ms each) per op, all peers\n", r.MsgsPerOp, r.BytesPerOp, r.SyncsPerOp, r.SyncMSAvg)
 	}
-	fmt.Fprintf(&b, "latency     p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n", r.P50MS, r.P90MS, r.P99MS, r.MaxMS)
 	if r.CPUS >= 0 {
 		unit := "committed tx"
 		if r.Mode == benchRead {
@@ -520,7 +558,6 @@ func printBench(w io.Writer, asJSON bool, r *BenchResult) error {
 		}
 		fmt.Fprintf(&b, "cpu         %.2f s in all peers = %.3f ms per %s\n", r.CPUS, r.CPUMSPerOp, unit)
 	}
-	fmt.Fprintf(&b, "work        %.1f messages (%.0f bytes) and %.2f fsyncs (%.2f ms each) per op, all peers\n", r.MsgsPerOp, r.BytesPerOp, r.SyncsPerOp, r.SyncMSAvg)
 	if r.Mode == benchRMW {
 		verdict := "ok"
 		if !r.CheckOK {

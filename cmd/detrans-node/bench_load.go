@@ -32,6 +32,7 @@ const (
 	maxBenchClients  = 4096
 	maxBenchKeys     = 10_000_000
 	maxBenchDuration = 10 * time.Minute
+	maxLocalEdits    = 100_000
 	benchOpTimeout   = 5 * time.Second
 )
 
@@ -46,6 +47,8 @@ type BenchRequest struct {
 	Offset int    `json:"offset"`
 	Stride int    `json:"stride"`
 	Seed   uint64 `json:"seed"`
+	// local: the pause between two edits
+	IntervalMS int64 `json:"interval_ms"`
 }
 
 // BenchReply is the answer of POST /v1/bench/run.
@@ -66,6 +69,8 @@ type BenchReply struct {
 	SyncMS     float64    `json:"sync_ms"` // time spent in them
 	Hist       [][2]int64 `json:"latency_hist"`
 	Sum        uint64     `json:"sum"` // sum mode: total of the counters read
+	// local: when each edit's Local returned; watch: when each key's change arrived (Unix ns, 0: never)
+	Times []int64 `json:"times,omitempty"`
 }
 
 func (r *BenchRequest) check() error {
@@ -75,8 +80,16 @@ func (r *BenchRequest) check() error {
 			return errorf(http.StatusBadRequest, "duration_ms must be in (0, %d]", maxBenchDuration.Milliseconds())
 		}
 	case benchFill, benchSum:
+	case benchLocal:
+		if r.Keys > maxLocalEdits || r.IntervalMS < 0 || r.IntervalMS > 10_000 {
+			return errorf(http.StatusBadRequest, "local: keys must be at most %d and interval_ms in [0, 10000]", maxLocalEdits)
+		}
+	case benchWatch:
+		if r.Keys > maxLocalEdits || r.DurationMS <= 0 || time.Duration(r.DurationMS)*time.Millisecond > 2*maxBenchDuration {
+			return errorf(http.StatusBadRequest, "watch: keys must be at most %d and duration_ms positive", maxLocalEdits)
+		}
 	default:
-		return errorf(http.StatusBadRequest, "mode %q: want rmw, read, fill or sum", r.Mode)
+		return errorf(http.StatusBadRequest, "mode %q: want rmw, read, fill, sum, local or watch", r.Mode)
 	}
 	if r.Clients < 1 || r.Clients > maxBenchClients {
 		return errorf(http.StatusBadRequest, "clients must be in [1, %d]", maxBenchClients)
@@ -127,6 +140,12 @@ func handleBenchRun(r *http.Request, p peerAPI) (any, error) {
 	}
 	if err := req.check(); err != nil {
 		return nil, err
+	}
+	switch req.Mode {
+	case benchLocal:
+		return runLocalEdits(r.Context(), p, req), nil
+	case benchWatch:
+		return runWatchKeys(r.Context(), p, req), nil
 	}
 	return runBench(r.Context(), p, req), nil
 }

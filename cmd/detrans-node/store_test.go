@@ -321,7 +321,7 @@ func TestBenchFlags(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"bench", "--mode", "write"}, `--mode "write": want rmw or read`},
+		{[]string{"bench", "--mode", "write"}, `--mode "write": want rmw, read or local`},
 		{[]string{"bench", "--nodes", "0"}, "--nodes must be in [1, 64]"},
 		{[]string{"bench", "--clients", "0"}, "--clients must be in"},
 		{[]string{"bench", "--duration", "0s"}, "--duration must be in"},
