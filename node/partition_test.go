@@ -72,6 +72,16 @@ func TestRingsMergeAfterAPartitionHeals(t *testing.T) {
 		}
 	}
 	require.Equal(t, [2]int{10, 10}, kinds, "the cut leaves majorities on both sides")
+	// A watcher on the left side, subscribed before the cut, must get the right side's
+	// commits once the rings are one again (catch-up after the reconnect).
+	wctx, wcancel := context.WithCancel(context.Background())
+	defer wcancel()
+	var wkeys [][]byte
+	for _, k := range keys {
+		wkeys = append(wkeys, []byte(k))
+	}
+	changes, err := left[0].Watch(wctx, wkeys...)
+	require.NoError(t, err)
 	for _, a := range left {
 		for _, b := range right {
 			require.NoError(t, a.Block(b.PeerID()))
@@ -118,6 +128,16 @@ func TestRingsMergeAfterAPartitionHeals(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, v, string(it.Value), "key %s", k)
 	}
+	seen := map[string]string{}
+	for len(seen) < len(acked) {
+		select {
+		case c := <-changes:
+			seen[string(c.Key)] = string(c.Value)
+		case <-ctx.Done():
+			t.Fatalf("the watch on the left side got %d of the %d writes the right side committed", len(seen), len(acked))
+		}
+	}
+	require.Equal(t, acked, seen, "the watch resumes after the merge with every committed write")
 }
 
 // TestRestartedAloneReconnects: a member restarted without any bootstrap address is a ring of
