@@ -19,7 +19,7 @@ import (
 
 var traceMerge io.Writer
 
-var mergeTable = flag.Bool("sim.mergetable", false, "print the ring-merge table (N × F) in BenchmarkRingMerge")
+var mergeTable = flag.Bool("sim.mergetable", false, "print the ring-merge table (N × F × scenario) in BenchmarkRingMerge")
 
 // mergeRun is one split-and-heal experiment with full peers.
 type mergeRun struct {
@@ -256,40 +256,18 @@ func (w *writer) get(t testing.TB, addr, key string) (string, bool) {
 	return string(r.Value), r.Found
 }
 
-// BenchmarkRingMerge prints time to one ring (in merge periods γ) and partition-layer messages
-// per node for N peers split in two and healed, for several fan-outs F:
+// BenchmarkRingMerge prints the ring-merge table (merge_table_test.go): for N ∈ {16, 64, 256,
+// 1024} and fan-outs F ∈ {1, 3, 8}, splits into 2 and 3 groups (even, uneven, with churn at the
+// heal) and loopy rings, the time to one ring in merge periods γ, partition-layer messages per
+// node and whether lookups are answered by the true owner afterwards. It takes a while;
+// -sim.mergetable.n and -sim.mergetable.f pick sizes and fan-outs:
 //
 //	go test -run '^$' -bench BenchmarkRingMerge -sim.mergetable ./sim/
 func BenchmarkRingMerge(b *testing.B) {
 	if !*mergeTable {
 		b.Skip("prints a table: run with -sim.mergetable")
 	}
-	type row struct {
-		n, f      int
-		periods   float64
-		msgs      float64
-		wallSetup time.Duration
-	}
-	var rows []row
-	for _, n := range []int{16, 64, 256, 1024} {
-		for _, f := range []int{1, 3, 8} {
-			cfg := mergeConfig(f)
-			start := time.Now()
-			m := splitWorldOpt(b, 1, n, 2, cfg, false)
-			setup := time.Since(start)
-			took, msgs := m.heal(b, 10*time.Minute)
-			gamma := partition.Config{}.Period
-			if gamma == 0 {
-				gamma = 500 * time.Millisecond
-			}
-			rows = append(rows, row{n, f, float64(took) / float64(gamma), msgs, setup})
-			b.ReportMetric(float64(took)/float64(gamma), fmt.Sprintf("periods-N%d-F%d", n, f))
-		}
-	}
-	fmt.Printf("%6s %3s %18s %16s\n", "N", "F", "γ to one ring", "msgs per node")
-	for _, r := range rows {
-		fmt.Printf("%6d %3d %18.1f %16.1f\n", r.n, r.f, r.periods, r.msgs)
-	}
+	runMergeTable(b)
 }
 
 // dumpPeers describes each group's peers' ring view, for failure messages.
