@@ -65,7 +65,7 @@ xdotool windowmove --sync "$win" 0 0 || true
 eval "$(xdotool getwindowgeometry --shell "$win")" # X Y WIDTH HEIGHT of the window
 
 # A pen stroke with real input events: focus the canvas with a click on empty paper, press P,
-# then drag a star into the empty corner; then select bob's note with a click to show its frame.
+# then drag a star into the empty corner; then click once more with the select tool (V).
 ox=$((X + cx)) oy=$((Y + cy))
 xdotool mousemove $((ox + cw - 40)) $((oy + ch - 30)) click 1
 sleep 0.3
