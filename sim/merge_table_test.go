@@ -87,11 +87,7 @@ func mergeExperiment(t testing.TB, seed int64, n, k int, sc string, cfg core.Con
 		res.one, res.took, res.msgs = m.awaitOneRing(t, limit, heal)
 	}
 	res.nodes, res.m = len(m.names), m
-	res.lookups = m.lookups(t, r, nLookups)
-	if res.one {
-		// Nothing moved while the lookups ran: the answers were checked against a stable ring.
-		require.NoError(t, ringsOK(m.s, [][]string{m.names}), "after the lookups")
-	}
+	res.lookups = m.lookups(t, r, nLookups, res.one)
 	return res
 }
 
@@ -317,6 +313,9 @@ type lookupTally struct {
 	retried int    // timed out at first (a lost message or a finger at a crashed node) and asked again
 	failed  int    // still unanswered after the retries
 	first   string // the first wrong answer, for messages
+	// relapse is the first time the ring, one with no two owners when the lookups started, was
+	// not (checked every 50 ms while they ran); empty if it stayed so or was not watched.
+	relapse string
 }
 
 func (l lookupTally) String() string {
@@ -330,6 +329,9 @@ func (l lookupTally) String() string {
 	if l.retried > 0 {
 		s += fmt.Sprintf(" (%d retried)", l.retried)
 	}
+	if l.relapse != "" {
+		s += " RELAPSE"
+	}
 	return s
 }
 
@@ -337,7 +339,9 @@ func (l lookupTally) String() string {
 // every answer with CheckLookup. The ring routes without retrying a hop, so a lookup whose
 // message was lost (or went to a finger at a crashed node) times out: it is asked again from the
 // same node, up to twice. Membership does not change meanwhile, so the true owners are fixed.
-func (m *mergeRun) lookups(t testing.TB, r *rand.Rand, n int) lookupTally {
+// With watch, the ring is checked every 50 ms meanwhile: once one ring with no two owners, it
+// must stay so (tally.relapse).
+func (m *mergeRun) lookups(t testing.TB, r *rand.Rand, n int, watch bool) lookupTally {
 	type ask struct {
 		from string
 		key  ring.ID
@@ -357,6 +361,14 @@ func (m *mergeRun) lookups(t testing.TB, r *rand.Rand, n int) lookupTally {
 		asks[i] = &ask{from: m.names[r.IntN(len(m.names))], key: ring.HashKey(fmt.Appendf(nil, "merge-key-%d-%d", r.Uint64(), i))}
 	}
 	tally.asked = n
+	if watch {
+		stop := m.s.Every(50*time.Millisecond, func() {
+			if err := ringsOK(m.s, [][]string{m.names}); err != nil && tally.relapse == "" {
+				tally.relapse = fmt.Sprintf("at %v: %v", time.Duration(m.s.Now()), err)
+			}
+		})
+		defer stop()
+	}
 	pending := asks
 	for try := 0; try < 3 && len(pending) > 0; try++ {
 		if try > 0 {
@@ -422,14 +434,16 @@ func (m *mergeRun) waitFingersLive(t testing.TB) time.Duration {
 }
 
 // TestMergeScenarios: at N=64 (F=3), a 3-way even split, a 3-way uneven split (8, 16 and 40
-// nodes), an even 2-way split with churn at the heal (3 crashes, 3 joins) and loopy rings
-// wrapping the id space twice and three times, repaired after one Detect, each become one ring
-// with no two owners over all live nodes. Then 200 lookups of random keys from random nodes:
-// none is answered by a node other than the true owner, and all are answered (a lookup lost
-// with a message is asked again). After churn, fingers may still point at crashed nodes for up
-// to fingerRefresh, and lookups through them time out: those lookups must still never be
-// answered wrongly, and once the fingers are refreshed, 200 more are all answered.
-// TestMergeSeeds runs 100 seeds of small splits; this covers the table's scenarios at N=64.
+// nodes), and even 2- and 3-way splits with churn at the heal (3 crashes, 3 joins) each become
+// one ring with no two owners over all live nodes. Then 200 lookups of random keys from random
+// nodes: the ring stays one with no two owners meanwhile, no lookup is answered by a node other
+// than the true owner, and all are answered (a lookup lost with a message is asked again).
+// After churn, fingers may still point at crashed nodes for up to fingerRefresh, and lookups
+// through them time out: those must still never be answered wrongly, and once the fingers are
+// refreshed, 200 more are all answered. The small side of the uneven split may not become one
+// ring before the heal (a node whose tables never held a node of its own side cannot find it);
+// that is logged, not failed. TestMergeSeeds runs 100 seeds of small splits; this covers the
+// table's scenarios at N=64. Loopy rings are not repaired reliably yet: TestMergeKnownGaps.
 func TestMergeScenarios(t *testing.T) {
 	for _, c := range []struct {
 		sc string
@@ -439,17 +453,17 @@ func TestMergeScenarios(t *testing.T) {
 			simtest.Seeds(t, 3, func(t *testing.T, seed int64) {
 				res := mergeExperiment(t, seed, 64, c.k, c.sc, mergeConfig(3), 2*time.Minute, 5*time.Minute, 200)
 				if res.sides != nil {
-					// A node of a small side whose tables held no node of its own side cannot
-					// find that side while the partition lasts (see the report of the table).
 					t.Logf("the sides were not each one ring at the heal: %v", res.sides)
 				}
 				require.True(t, res.one, "no single ring after %v: %v", res.took, ringsOK(res.m.s, [][]string{res.m.names}))
 				t.Logf("one ring of %d after %v, %.1f partition messages per node; lookups %v", res.nodes, res.took, res.msgs, res.lookups)
+				require.Empty(t, res.lookups.relapse, "the ring did not stay one ring with no two owners")
 				require.Zero(t, res.lookups.wrong, "wrong lookup answers: %s", res.lookups.first)
 				if c.sc == scChurn {
 					took := res.m.waitFingersLive(t)
-					again := res.m.lookups(t, rand.New(rand.NewPCG(uint64(seed), 18)), 200)
+					again := res.m.lookups(t, rand.New(rand.NewPCG(uint64(seed), 18)), 200, true)
 					t.Logf("fingers live %v later; lookups %v", took, again)
+					require.Empty(t, again.relapse, "the ring did not stay one ring with no two owners")
 					require.Zero(t, again.wrong, "wrong lookup answers: %s", again.first)
 					require.Zero(t, again.failed, "lookups unanswered after retries")
 					return
@@ -462,34 +476,47 @@ func TestMergeScenarios(t *testing.T) {
 
 var knownGaps = flag.Bool("sim.knowngaps", false, "run the tests that reproduce known protocol gaps (they fail)")
 
-// TestLoopyRingKnownGap reproduces a gap of the partition layer: a loopy ring of 64 nodes (one
-// successor cycle wrapping the id space twice) is not repaired.
-//   - Without a trigger: every node's tables hold only nodes of its own loop and nobody is on a
+// TestMergeKnownGaps reproduces gaps of the ring and partition layers found with the merge
+// table; each subtest fails today. Run with -sim.knowngaps.
+//
+// loopy_no_trigger, loopy_one_Detect: a loopy ring of 64 nodes (one successor cycle wrapping
+// the id space twice) is not repaired.
+//   - Without a trigger, every node's tables hold only nodes of its own loop and nobody is on a
 //     passive list, so the partition layer has nothing to probe and no self-check candidate
 //     (known nodes outside the view). It sends no message at all; every key keeps two owners
 //     and about half the lookups are answered by the wrong node. (At N=16 the self-check does
 //     find a candidate now and then and repairs the loop.)
-//   - With one Detect (what node/ does for a peer found by mDNS): in 12 of seeds 1–20 the
-//     routed mlookup reaches a node whose successor skips the target and the zip repairs the
-//     whole loop within ~2 γ; in the other 8 it ends at the target's loop predecessor, which
-//     takes it for a false detection, and nothing else follows (seed 5: n8 is told of n4; the
-//     mlookup walks n8→n55→n63→n41→n38→n54→n16→n48→n28→n0 and stops at n0, whose successor
-//     in the loop is n4, though n3 lies between them).
+//   - With one Detect (what node/ does for a peer found by mDNS): in 11 of seeds 1–20 (13 of
+//     20 for a loop wrapping three times) the routed mlookup reaches a node whose successor
+//     skips the target, and the zip repairs the whole loop within a few γ; in the others it
+//     ends at the target's loop predecessor, which takes it for a false detection, and nothing
+//     else follows (seed 2: n19 is told of n14; the mlookup walks 15 hops, n19→n29→…→n56→n44,
+//     and stops at n44, whose successor in the loop is n14, though n40 lies between them).
 //
-// Run with -sim.knowngaps; both subtests fail today.
-func TestLoopyRingKnownGap(t *testing.T) {
+// churn_dead_pred: N=64 split in two, healed while 3 nodes crash and 3 join (seed 15; seed 6
+// shows the same). When the ring is first one with no two owners, n63's predecessor is still
+// the crashed n25: it lies closer than the live n55, so n55's notifications were refused. When
+// the failure detector removes n25, n63 falls back to the next entry of its predecessor list,
+// n36, which dates from its side of the partition and lies farther back than n55: n63 owns
+// (n36, n63], which holds n55's id, for ~0.45 s, until n55's next stabilisation. (Seed 6: a
+// newcomer that joined with the crashed n32 as predecessor is left with none.) Lookups in that
+// window can be answered by the wrong node: the table's N=16 F=1 k=3 churn row (seed 1) got 4
+// of 200 wrong that way.
+func TestMergeKnownGaps(t *testing.T) {
 	if !*knownGaps {
-		t.Skip("known gap: the partition layer does not repair a loopy ring; run with -sim.knowngaps")
+		t.Skip("known gaps (loopy rings, a crashed predecessor during a merge); run with -sim.knowngaps")
 	}
 	for _, c := range []struct {
 		name string
 		sc   string
 		seed int64
-	}{{"no_trigger", scLoopy, 1}, {"one_Detect", scLoopyDetect, 5}} {
+	}{{"loopy_no_trigger", scLoopy, 1}, {"loopy_one_Detect", scLoopyDetect, 2}, {"churn_dead_pred", scChurn, 15}} {
 		t.Run(c.name, func(t *testing.T) {
-			res := mergeExperiment(t, c.seed, 64, 2, c.sc, mergeConfig(3), 0, 5*time.Minute, 50)
-			require.True(t, res.one, "seed %d: loopy ring not repaired in %v: %.1f partition messages per node; lookups %v (%s); %v",
+			res := mergeExperiment(t, c.seed, 64, 2, c.sc, mergeConfig(3), 2*time.Minute, 5*time.Minute, 200)
+			require.True(t, res.one, "seed %d: not one ring in %v: %.1f partition messages per node; lookups %v (%s); %v",
 				c.seed, res.took, res.msgs, res.lookups, res.lookups.first, ringsOK(res.m.s, [][]string{res.m.names}))
+			require.Empty(t, res.lookups.relapse, "seed %d: the ring did not stay one ring with no two owners", c.seed)
+			require.Zero(t, res.lookups.wrong, "seed %d: wrong lookup answers: %s", c.seed, res.lookups.first)
 		})
 	}
 }
@@ -570,10 +597,12 @@ const mergeTableHeader = `Ring merge: time to one ring in partition periods γ (
 the loop being built) to one ring with no two owners over all live nodes (">x": not within x);
 msgs/node = partition-layer messages (probe, probe-reply, mlookup, trymerge) sent per live node
 meanwhile; lookups = 200 random keys from random nodes right after, checked against the true owner
-(a timed-out lookup is asked again, at most twice). k = groups of the split (loopy: windings of the
-successor cycle). sides = ok if each group of the split was one ring of its own at the heal (3 min
-limit), else "x!" with x the nodes whose successor within their group was wrong; apart = how long the groups were apart, virtual (beyond 2 min, passive nodes are probed only
-every 30 s). wall = wall-clock time of the row (setup included), for planning runs only.
+(a timed-out lookup is asked again, at most twice); RELAPSE: the ring, one with no two owners when
+the lookups started, was not at some check (every 50 ms) while they ran. k = groups of the split
+(loopy: windings of the successor cycle). sides = ok if each group of the split was one ring of its
+own at the heal (3 min limit), else "x!" with x the nodes whose successor within their group was
+wrong; apart = how long the groups were apart, virtual (beyond 2 min, passive nodes are probed
+only every 30 s). wall = wall-clock time of the row (setup included), for planning runs only.
      N  F  k scenario sides apart  γ to ring  msgs/node  nodes  lookups                               wall
 `
 
