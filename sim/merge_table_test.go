@@ -603,7 +603,7 @@ the lookups started, was not at some check (every 50 ms) while they ran. k = gro
 own at the heal (3 min limit), else "x!" with x the nodes whose successor within their group was
 wrong; apart = how long the groups were apart, virtual (beyond 2 min, passive nodes are probed
 only every 30 s). wall = wall-clock time of the row (setup included), for planning runs only.
-     N  F  k scenario sides apart  γ to ring  msgs/node  nodes  lookups                               wall
+     N  F  k scenario sides apart  γ to ring  msgs/node  nodes  lookups                                     wall
 `
 
 func formatMergeRow(r mergeTableRow) string {
@@ -618,6 +618,6 @@ func formatMergeRow(r mergeTableRow) string {
 	case r.res.sides != nil:
 		sides = fmt.Sprintf("%d!", r.res.stranded)
 	}
-	return fmt.Sprintf("%6d %2d %2d %-8s %5s %5s %10s %10.1f %6d  %-34s %7s\n", r.n, r.f, r.k, r.sc, sides, apart,
+	return fmt.Sprintf("%6d %2d %2d %-8s %5s %5s %10s %10.1f %6d  %-40s %7s\n", r.n, r.f, r.k, r.sc, sides, apart,
 		periods, r.res.msgs, r.res.nodes, r.res.lookups, r.wall.Round(100*time.Millisecond))
 }
