@@ -118,6 +118,12 @@ func (n *Node) onStabilize(now Time, m Message) {
 		n.setPred(now, p, m.Nodes) // refresh the predecessor list
 	case BetweenOpen(n.pred.ID, p.ID, n.self.ID):
 		n.setPred(now, p, m.Nodes)
+	default:
+		// Not nearer than our predecessor, but a live node behind us: keep it in the
+		// predecessor list, so that if the predecessor turns out dead we fall back to the
+		// nearest node we know rather than to an older, farther entry (which would own the
+		// keys between them until the next stabilisation).
+		n.notePred(p)
 	}
 	n.send(Message{Type: MsgStabReply, To: p, Node: n.pred, Nodes: slices.Clone(n.succs), Sent: m.Sent})
 }

@@ -64,6 +64,25 @@ func (n *Node) setPred(now Time, p NodeRef, rest []NodeRef) {
 	}
 }
 
+// notePred adds r to the predecessor list behind the predecessor, keeping the list in
+// counter-clockwise order from self (nearest first) and within PredListLen.
+func (n *Node) notePred(r NodeRef) {
+	if n.pred.IsZero() || n.pred.Addr == n.self.Addr || len(n.preds) == 0 || n.preds[0].Addr != n.pred.Addr {
+		return
+	}
+	if r.IsZero() || r.Addr == n.self.Addr || n.fd.isSuspect(r.Addr) || n.isPassive(r) || containsAddr(n.preds, r.Addr) {
+		return
+	}
+	rest := append(slices.Clone(n.preds[1:]), r)
+	rest = sortFrom(n.self.ID, rest)
+	slices.Reverse(rest) // clockwise from self, reversed: the nearest predecessor first
+	out := append([]NodeRef{n.pred}, rest...)
+	if len(out) > n.cfg.PredListLen {
+		out = out[:n.cfg.PredListLen]
+	}
+	n.preds = out
+}
+
 func (n *Node) isNeighbour(addr string) bool {
 	return n.succ().Addr == addr || n.pred.Addr == addr
 }
