@@ -330,7 +330,22 @@ func (m *Machine) selfCheck() {
 		}
 	}
 	if len(cands) == 0 {
-		return
+		// Nobody outside our view: ask the farthest finger to route our own id instead. In one
+		// ring the lookup ends at our predecessor (a false detection: a few hops); in a loopy
+		// ring, whose successor cycle winds around the id space more than once, a lookup from
+		// far away can end at a node of the other winding whose successor skips us, and that
+		// node zips the windings together.
+		st := m.r.State()
+		far := ring.NodeRef{}
+		for _, f := range st.FingerNodes {
+			if f.Addr != m.self.Addr && f.Addr != st.Pred.Addr && (len(st.Succs) == 0 || f.Addr != st.Succs[0].Addr) {
+				far = f // in ring order from self: the last is the farthest
+			}
+		}
+		if far.IsZero() {
+			return
+		}
+		cands = append(cands, far)
 	}
 	m.send(Message{Type: MsgMLookup, To: cands[m.rng.IntN(len(cands))], Target: m.self, Hops: 1})
 }
