@@ -36,16 +36,7 @@ func TestPutGetAcrossPeers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// Replica groups move from the founder to their ring-given members; status shows when.
-	var why string
-	require.Eventually(t, func() bool {
-		var sts []Status
-		for _, n := range nodes {
-			sts = append(sts, n.Status())
-		}
-		var ok bool
-		ok, why = GroupsFollowRing(sts)
-		return ok
-	}, 60*time.Second, 50*time.Millisecond, "replica views never followed the ring: %s", &why)
+	waitSettled(t, nodes)
 	for i := range 40 {
 		k := []byte(fmt.Sprint("key-", i))
 		require.NoError(t, nodes[i%4].Put(ctx, k, []byte(fmt.Sprint("value-", i))))

@@ -155,39 +155,16 @@ func TestRestartedAloneReconnects(t *testing.T) {
 	checkOneRing(t, nodes)
 }
 
-// waitSettled waits until every replica group's view on every node is the one the placement
-// wants for these nodes, installed and ready on each member.
+// waitSettled waits until nodes form one ring and every replica group's view is the ring's
+// (what status reports, checked by GroupsFollowRing).
 func waitSettled(t *testing.T, nodes []*Node) {
 	t.Helper()
-	var refs []ring.NodeRef
-	for _, n := range nodes {
-		refs = append(refs, n.self)
-	}
 	eventually(t, 60*time.Second, "replica groups settled", func() (bool, string) {
+		var sts []Status
 		for _, n := range nodes {
-			bad := ""
-			_ = n.do(context.Background(), func(ring.Time) {
-				pl := n.p.Txn.Placement()
-				for g := range pl.Groups {
-					want := pl.Slots(g, refs)
-					v, ready := n.p.Txn.Installed(g)
-					member := false
-					for i, w := range want {
-						member = member || w.Addr == n.self.Addr
-						if member && (len(v.Slots) <= i || v.Slots[i].Addr != w.Addr) && bad == "" {
-							bad = fmt.Sprintf("%s: group %d slot %d not as placed", shortPeer(n.PeerID()), g, i)
-						}
-					}
-					if member && !ready && bad == "" {
-						bad = fmt.Sprintf("%s: group %d not ready", shortPeer(n.PeerID()), g)
-					}
-				}
-			})
-			if bad != "" {
-				return false, bad
-			}
+			sts = append(sts, n.Status())
 		}
-		return true, ""
+		return GroupsFollowRing(sts)
 	})
 }
 
