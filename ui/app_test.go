@@ -20,8 +20,17 @@ import (
 // or notice timers (the test drives them).
 func newTestApp(t *testing.T) (*App, *MemBackend) {
 	t.Helper()
-	fa := test.NewTempApp(t)
 	be := NewMemBackend("alice")
+	a := startTestApp(t, be)
+	be.Sync()
+	return a, be
+}
+
+// startTestApp starts an App on be in a test app, with the same test settings as newTestApp,
+// and closes both at the end of the test.
+func startTestApp(t *testing.T, be Backend) *App {
+	t.Helper()
+	fa := test.NewTempApp(t)
 	a, err := New(fa, be)
 	require.NoError(t, err)
 	a.queueUI()
@@ -33,8 +42,7 @@ func newTestApp(t *testing.T) (*App, *MemBackend) {
 	})
 	a.Start()
 	a.Wait()
-	be.Sync()
-	return a, be
+	return a
 }
 
 func TestAppStartsReadyToDraw(t *testing.T) {

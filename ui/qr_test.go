@@ -4,7 +4,6 @@ import (
 	"image"
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -119,19 +118,7 @@ func (b *ticketBackend) Ticket() (string, error) { return b.ticket, nil }
 
 func newTicketApp(t *testing.T, ticket string) *App {
 	t.Helper()
-	fa := test.NewTempApp(t)
-	be := &ticketBackend{MemBackend: NewMemBackend("alice"), ticket: ticket}
-	a, err := New(fa, be)
-	require.NoError(t, err)
-	a.queueUI()
-	a.PollEvery = 0
-	a.after = func(time.Duration, func()) {}
-	t.Cleanup(func() {
-		a.Close()
-		require.NoError(t, be.Close())
-	})
-	a.Start()
-	a.Wait()
+	a := startTestApp(t, &ticketBackend{MemBackend: NewMemBackend("alice"), ticket: ticket})
 	a.win.Resize(fyne.NewSize(1100, 720))
 	return a
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/detrans/detrans/app/draw"
 	"github.com/detrans/detrans/node"
@@ -19,15 +18,8 @@ import (
 // identical and both outboxes drain to zero pending.
 func TestDrawConcurrentlyOfflineAndReconnect(t *testing.T) {
 	ctx := context.Background()
-	start := func(name string) *Space {
-		sp := New(Options{Root: t.TempDir(), Name: name, Listen: []string{"/ip4/127.0.0.1/tcp/0"},
-			Reconnect: 200 * time.Millisecond, AllowFaultInjection: true})
-		draw.Register(sp.DrawStore())
-		require.NoError(t, sp.Start(ctx))
-		t.Cleanup(func() { _ = sp.Close() })
-		return sp
-	}
-	ana, ben := start("Ana"), start("Ben")
+	ana := startSpaceWith(t, Options{Name: "Ana", AllowFaultInjection: true})
+	ben := startSpaceWith(t, Options{Name: "Ben", AllowFaultInjection: true})
 	ticket, err := ana.Ticket()
 	require.NoError(t, err)
 	require.NoError(t, ben.Join(ctx, ticket))
@@ -39,14 +31,11 @@ func TestDrawConcurrentlyOfflineAndReconnect(t *testing.T) {
 	dA, err := draw.Open(ctx, ana.DrawStore(), info.ID, ana.Me().Author)
 	require.NoError(t, err)
 	defer dA.Close()
+	libB, err := draw.NewLibrary(ben.DrawStore(), ben.Me().Author)
+	require.NoError(t, err)
 	eventually(t, "Ben sees the drawing", func() (bool, string) {
-		_, err := ben.DrawStore().Get(ctx, "draw/"+info.ID+"/meta")
-		list, lerr := draw.NewLibrary(ben.DrawStore(), ben.Me().Author)
-		if lerr != nil {
-			return false, lerr.Error()
-		}
-		infos, lerr := list.List(ctx)
-		return lerr == nil && len(infos) == 1, fmt.Sprint(infos, err, lerr)
+		infos, err := libB.List(ctx)
+		return err == nil && len(infos) == 1, fmt.Sprint(infos, err)
 	})
 	dB, err := draw.Open(ctx, ben.DrawStore(), info.ID, ben.Me().Author)
 	require.NoError(t, err)

@@ -14,7 +14,15 @@ import (
 
 func startSpace(t *testing.T, name string) *Space {
 	t.Helper()
-	sp := New(Options{Root: t.TempDir(), Name: name, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Reconnect: 200 * time.Millisecond})
+	return startSpaceWith(t, Options{Name: name})
+}
+
+// startSpaceWith starts a space from o in a fresh directory on loopback (a quick reconnect),
+// with the drawing rules registered, and closes it at the end of the test.
+func startSpaceWith(t *testing.T, o Options) *Space {
+	t.Helper()
+	o.Root, o.Listen, o.Reconnect = t.TempDir(), []string{"/ip4/127.0.0.1/tcp/0"}, 200*time.Millisecond
+	sp := New(o)
 	draw.Register(sp.DrawStore())
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
