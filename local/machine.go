@@ -159,6 +159,10 @@ func (m *Machine) Local(now ring.Time, in Intent) error {
 	return nil
 }
 
+// Validate reports why an intent could never commit (the same check Local makes), so a driver
+// can refuse it before recording it.
+func Validate(in Intent) error { return validate(in) }
+
 func validate(in Intent) error {
 	if in.Kind == "" {
 		return errors.New("local: intent without a kind")
@@ -642,6 +646,9 @@ func sortedKeys[V any](mp map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// CloneIntent is a deep copy of in.
+func CloneIntent(in Intent) Intent { return cloneIntent(in) }
 
 func cloneIntent(in Intent) Intent {
 	out := Intent{Kind: in.Kind, Op: slices.Clone(in.Op), Reads: slices.Clone(in.Reads)}

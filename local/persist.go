@@ -102,3 +102,35 @@ func (m *Machine) Restore(ctx context.Context, st *store.Store) error {
 	m.rebuildOverlay()
 	return nil
 }
+
+// Intake records ("lo-i-<seq>") are written by a driver that answers Local before the machine
+// has seen the intent (node: Local returns without waiting for the event loop). The driver
+// deletes each in the same batch that persists the machine's outbox entry for it, so an intent
+// is either still an intake record or an outbox entry, never both and never neither; at start
+// the driver feeds the remaining records to Local in sequence order.
+const IntakePrefix = "lo-i-"
+
+// IntakeName names intake record seq.
+func IntakeName(seq uint64) string { return fmt.Sprintf("%s%020d", IntakePrefix, seq) }
+
+// EncodeIntake serialises an intent for an intake record (JSON, like outbox entries).
+func EncodeIntake(in Intent) ([]byte, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("local: encode intent: %w", err)
+	}
+	return b, nil
+}
+
+// DecodeIntake reads an intake record; a record that does not decode to a valid intent is an
+// error.
+func DecodeIntake(b []byte) (Intent, error) {
+	var in Intent
+	if err := json.Unmarshal(b, &in); err != nil {
+		return Intent{}, fmt.Errorf("local: decode intake record: %w", err)
+	}
+	if err := validate(in); err != nil {
+		return Intent{}, fmt.Errorf("local: intake record: %w", err)
+	}
+	return in, nil
+}

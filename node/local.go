@@ -8,7 +8,6 @@ import (
 
 	"github.com/detrans/detrans/local"
 	"github.com/detrans/detrans/ring"
-	"github.com/detrans/detrans/store"
 )
 
 // Optimistic local edits (package local): Local applies an intent to this peer's local view at
@@ -16,22 +15,19 @@ import (
 // changes the user did not make. They need Config.Mirror (the peer keeps a copy of the space)
 // so that the view is complete offline; without it the view holds only what this peer edited.
 
-// Local applies in to the local view, records it in the outbox and returns; it commits later.
-// The edit survives a crash of the app from the moment Local returns, and a crash of the machine
-// once the next synced store write covers it (the loop syncs within milliseconds while there is
-// any traffic).
+// Local records in and returns; the edit is in the local view for every View, Scan and Sync
+// made after Local returns, and commits later. It does not wait for the peer's event loop
+// (intake.go). The edit survives a crash of the app from the moment Local returns, and a crash
+// of the machine once the fsync that Local requests in the background has run (milliseconds).
+// An intent that could never commit is refused with an error and nothing is recorded.
 func (n *Node) Local(ctx context.Context, in local.Intent) error {
-	var err error
-	if derr := n.do(ctx, func(now ring.Time) {
-		var b *store.Batch
-		b, err = n.p.LocalEdit(now, in)
-		if err == nil && b != nil {
-			err = n.store.ApplyNoSync(n.ctx, b)
-		}
-	}); derr != nil {
-		return fmt.Errorf("local edit: %w", derr)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("local edit: %w", err)
 	}
-	return err
+	if err := n.intake.add(ctx, n.store, in); err != nil {
+		return fmt.Errorf("local edit: %w", err)
+	}
+	return nil
 }
 
 // View reads one key of the local view.

@@ -43,6 +43,7 @@ func (n *Node) loop(waitForLAN bool) {
 		defer t.Stop()
 		grace = t.C
 	}
+	n.foldIntake() // edits a previous run recorded but did not fold
 	n.flush()
 	for {
 		select {
@@ -55,7 +56,9 @@ func (n *Node) loop(waitForLAN bool) {
 		case m := <-n.inbound:
 			n.step(m)
 		case f := <-n.calls:
-			f(n.now())
+			n.call(f)
+		case <-n.intake.sig:
+			n.foldIntake()
 		case <-n.syncDone:
 		case <-grace:
 			grace = nil
@@ -77,7 +80,7 @@ func (n *Node) drain() {
 	for range maxBatch {
 		select {
 		case f := <-n.calls:
-			f(n.now())
+			n.call(f)
 			continue
 		default:
 		}
@@ -85,11 +88,20 @@ func (n *Node) drain() {
 		case m := <-n.inbound:
 			n.step(m)
 		case f := <-n.calls:
-			f(n.now())
+			n.call(f)
+		case <-n.intake.sig:
+			n.foldIntake()
 		default:
 			return
 		}
 	}
+}
+
+// call runs an app call; recorded edits are folded first, so the call sees every edit whose
+// Local returned before it.
+func (n *Node) call(f func(now ring.Time)) {
+	n.foldIntake()
+	f(n.now())
 }
 
 func (n *Node) step(m core.Msg) {

@@ -70,6 +70,7 @@ type Node struct {
 	finalState *ring.State // the ring's view when the loop stopped, for Status after Close
 
 	store  *store.Store
+	intake intake // Local's records waiting for the loop (intake.go)
 	localW localWatchers
 
 	nearbyMu sync.Mutex
@@ -178,6 +179,9 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.p.Local.Register(kind, rb)
 	}
 	if err := n.p.Restore(ctx, 0, n.store); err != nil {
+		return fail(fmt.Errorf("data dir %s: %w", s.DataDir, err))
+	}
+	if err := n.intake.restore(ctx, n.store); err != nil {
 		return fail(fmt.Errorf("data dir %s: %w", s.DataDir, err))
 	}
 	n.found = s.Found && !n.hasViews()
@@ -294,6 +298,7 @@ func (n *Node) shutdown() error {
 	if err := n.host.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close host: %w", err))
 	}
+	n.intake.close()
 	if err := n.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}
