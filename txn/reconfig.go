@@ -53,9 +53,7 @@ func (m *Machine) reconfigure(now Time) {
 			if want.Addr == v.Slots[i].Addr {
 				continue
 			}
-			nv := v.Clone()
-			nv.Slots[i] = want
-			m.propose(now, v, nv) // one slot per change: each view differs from the last in one member
+			m.propose(now, v, moveSlot(v, i, want)) // one slot per change: at most one member in and one out
 			break
 		}
 	}
@@ -70,6 +68,28 @@ func (m *Machine) slotHolder(v View, i int) ring.NodeRef {
 		}
 	}
 	return m.self
+}
+
+// moveSlot is v with want in slot i. When want already holds a later slot, it hands that slot
+// to the node it displaces: the two trade places and the group keeps every member. Taking slot i
+// on top would shrink a group of three to two although nobody left (an owner whose ring is
+// stale after a partition, or one that inherits a neighbour's anchor): the crash of either
+// remaining member would then take the majority of that view for good, and with it every
+// further view change. Only when want also holds an earlier slot (the ring has fewer nodes than
+// slots) does the group shrink, as the placement wants.
+func moveSlot(v View, i int, want ring.NodeRef) View {
+	nv := v.Clone()
+	nv.Slots[i] = want
+	if containsRef(v.Slots[:i], want.Addr) {
+		return nv
+	}
+	for j := i + 1; j < len(nv.Slots); j++ {
+		if nv.Slots[j].Addr == want.Addr {
+			nv.Slots[j] = v.Slots[i]
+			break
+		}
+	}
+	return nv
 }
 
 func (m *Machine) propose(now Time, base, want View) {
