@@ -89,6 +89,9 @@ type Machine struct {
 	until   ring.Time
 	backoff time.Duration
 
+	flight      flight // the commit in flight (batch.go)
+	singleUntil uint64 // entries up to this Seq commit one by one: their batch conflicted
+
 	rebasers map[string]Rebaser
 	online   bool
 	merged   int
@@ -324,8 +327,10 @@ func (m *Machine) kick(now ring.Time) {
 	case e.Stale || e.hasPendingDep():
 		m.startFresh(now)
 	default:
+		var spec txn.TxSpec
+		m.flight, spec = m.nextBatch()
 		m.phase = committing
-		m.reqs[m.st.Commit(now, m.spec(e))] = ""
+		m.reqs[m.st.Commit(now, spec)] = ""
 	}
 }
 
@@ -338,38 +343,24 @@ func (e *entry) hasPendingDep() bool {
 	return false
 }
 
-func (m *Machine) spec(e *entry) txn.TxSpec {
-	writes := map[string][]byte{}
-	deleted := map[string]bool{}
-	for _, w := range e.In.Writes {
-		writes[w.Key] = w.Value
-		deleted[w.Key] = w.Value == nil
-	}
-	var spec txn.TxSpec
-	for _, k := range sortedKeys(e.Deps) {
-		op := txn.Op{Key: []byte(k), ReadVersion: e.Deps[k].Ver}
-		if v, ok := writes[k]; ok {
-			op.Write, op.Value, op.Delete = true, v, deleted[k]
-		}
-		spec.Ops = append(spec.Ops, op)
-	}
-	spec.Ops = append(spec.Ops, txn.Op{Key: []byte(m.markerKey()), ReadVersion: m.markerVer, Write: true, Value: []byte(strconv.FormatUint(e.Seq, 10))})
-	return spec
-}
-
 func (m *Machine) commitDone(now ring.Time, err error) {
 	m.phase = idle
 	if len(m.entries) == 0 {
 		return
 	}
-	e := m.entries[0]
+	e, f := m.entries[0], m.flight
+	m.flight = flight{}
 	switch {
 	case err == nil:
 		m.markerVer++
-		m.markerVal = e.Seq
+		m.markerVal = f.last
 		m.online = true
 		m.backoff = 0
-		m.committed(now, e, true)
+		m.committedBatch(now, f)
+	case f.n > 1 && !txn.IsNoQuorum(err):
+		// One of the batch's intents conflicts (or is refused): find which, one at a time.
+		m.online = true
+		m.singleUntil = f.last
 	case errors.Is(err, txn.ErrConflict):
 		m.online = true
 		m.startFresh(now)
@@ -389,22 +380,33 @@ func (m *Machine) commitDone(now ring.Time, err error) {
 	m.kick(now)
 }
 
-// committed removes the head after its commit; known says we know its versions (our own
-// successful commit) rather than having found it committed by an earlier run.
+// committedBatch takes the f.n head entries our own commit has just committed: the mirror gets
+// the batch's final value of each key at its new version, then each entry leaves the outbox.
+func (m *Machine) committedBatch(now ring.Time, f flight) {
+	final := map[string][]byte{}
+	for _, e := range m.entries[:f.n] {
+		for _, w := range e.In.Writes {
+			final[w.Key] = w.Value
+		}
+	}
+	for _, k := range sortedKeys(final) {
+		if v := (Value{Data: final[k], Version: f.vers[k]}); v.Version > m.mirror[k].Version {
+			m.mirror[k] = v
+			m.persistMirror(k, v)
+		}
+	}
+	for range f.n {
+		m.committed(now, m.entries[0], true)
+	}
+}
+
+// committed removes the head after its commit; known says the mirror already holds its
+// versions (our own successful commit) rather than our having found it committed by an
+// earlier run.
 func (m *Machine) committed(now ring.Time, e *entry, known bool) {
 	m.entries = m.entries[1:]
 	b := m.batch()
 	b.DeleteMeta(entryName(e.Seq))
-	for _, w := range e.In.Writes {
-		if !known {
-			continue
-		}
-		v := Value{Data: w.Value, Version: e.Deps[w.Key].Ver + 1}
-		if v.Version > m.mirror[w.Key].Version {
-			m.mirror[w.Key] = v
-			m.persistMirror(w.Key, v)
-		}
-	}
 	for _, q := range m.entries {
 		for k, d := range q.Deps {
 			if d.After != e.Seq {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,7 +173,8 @@ func TestOfflineEditsWaitAndDrainInOrderExactlyOnceAcrossRestarts(t *testing.T) 
 	a := fs.peer(t, "a")
 	a.online = false
 	for i := range 500 {
-		a.local(t, "append", "k"+strconv.Itoa(i%7), strconv.Itoa(i))
+		k := "k" + strconv.Itoa(i%7)
+		a.local(t, "append", k, a.view(k)+","+strconv.Itoa(i))
 		if i == 150 || i == 320 {
 			a.sync(t) // tries while offline, fails, waits
 			a.boot(t) // the app restarts
@@ -182,19 +184,61 @@ func TestOfflineEditsWaitAndDrainInOrderExactlyOnceAcrossRestarts(t *testing.T) 
 	st := a.m.Status()
 	require.False(t, st.Online)
 	require.Equal(t, 500, st.Pending)
-	require.Equal(t, "499", a.view("k2"), "the view shows pending edits, also after restarts")
+	require.True(t, strings.HasSuffix(a.view("k2"), ",499"), "the view shows pending edits, also after restarts")
 
 	a.online = true
 	a.sync(t)
 	require.Equal(t, 0, a.m.Status().Pending)
 	require.True(t, a.m.Status().Online)
 	for k := range 7 {
-		var want []string
+		want := ""
 		for i := k; i < 500; i += 7 {
-			want = append(want, strconv.Itoa(i))
+			want += "," + strconv.Itoa(i)
 		}
-		require.Equal(t, want, fs.commits["k"+strconv.Itoa(k)], "every edit of k%d committed once, in order", k)
+		require.Equal(t, want, string(fs.data["k"+strconv.Itoa(k)].Data), "every edit of k%d committed once, in order", k)
 	}
+	// Each transaction also writes the marker: the 500 edits went in a few batches.
+	require.LessOrEqual(t, len(fs.commits[a.m.markerKey()]), 500/maxBatchEntries+1)
+}
+
+// TestBurstCommitsInFewTransactions: edits made faster than they commit go out together, and
+// the versions the batch leaves in the mirror are right (the next edit commits without a
+// conflict).
+func TestBurstCommitsInFewTransactions(t *testing.T) {
+	fs := newFake()
+	a := fs.peer(t, "a")
+	for i := range 300 {
+		k := "k" + strconv.Itoa(i%3)
+		a.local(t, "append", k, a.view(k)+","+strconv.Itoa(i))
+	}
+	a.sync(t)
+	require.Zero(t, a.m.Status().Pending)
+	require.Equal(t, []string{"128", "256", "300"}, fs.commits[a.m.markerKey()], "full batches (the outbox waited for the marker read)")
+	require.Equal(t, fs.data["k1"], a.m.Get("k1"), "the mirror has the committed value and version")
+	a.local(t, "append", "k1", a.view("k1")+",last")
+	a.sync(t)
+	require.True(t, strings.HasSuffix(string(fs.data["k1"].Data), ",298,last"))
+	require.Zero(t, a.m.Status().Merged, "no conflict with our own batch")
+}
+
+// TestConflictInABatchIsFoundAndRebasedAlone: one intent of a batch conflicts; the batch is
+// retried one intent at a time, so only that one is rebased and the rule sees it.
+func TestConflictInABatchIsFoundAndRebasedAlone(t *testing.T) {
+	fs := newFake()
+	a, b := fs.peer(t, "a"), fs.peer(t, "b")
+	b.local(t, "append", "x", "B")
+	b.sync(t)
+	a.online = false
+	a.local(t, "append", "y", "1")
+	a.local(t, "append", "x", "A") // based on nothing: conflicts with B
+	a.local(t, "append", "z", "2")
+	a.online = true
+	a.sync(t)
+	require.Equal(t, []string{"B", "B+A"}, fs.commits["x"])
+	require.Equal(t, []string{"1"}, fs.commits["y"])
+	require.Equal(t, []string{"2"}, fs.commits["z"])
+	require.Equal(t, 1, a.m.Status().Merged)
+	require.Zero(t, a.m.Status().Pending)
 }
 
 func TestCrashAfterCommitBeforeForgettingDoesNotCommitTwice(t *testing.T) {

@@ -75,7 +75,7 @@ func TestRecordedEditsLeftByACrashAreFoldedInOrderOnce(t *testing.T) {
 	it, err := n.Get(ctx, []byte("doc"))
 	require.NoError(t, err)
 	require.Equal(t, "v3", string(it.Value))
-	require.Equal(t, uint64(3), it.Version, "v1, v2, v3: each committed exactly once")
+	require.LessOrEqual(t, it.Version, uint64(3), "v1, then v2 and v3 (together or one by one), none twice")
 
 	// New edits are numbered after the restored ones (no record is overwritten).
 	require.NoError(t, n.Local(ctx, putIntent("doc", "v4")))
@@ -83,7 +83,6 @@ func TestRecordedEditsLeftByACrashAreFoldedInOrderOnce(t *testing.T) {
 	it, err = n.Get(ctx, []byte("doc"))
 	require.NoError(t, err)
 	require.Equal(t, "v4", string(it.Value))
-	require.Equal(t, uint64(4), it.Version)
 	require.NoError(t, n.Close())
 	require.Empty(t, intakeRecords(t, cfg.DataDir))
 }
@@ -133,9 +132,9 @@ func TestConcurrentLocalCallersSeeTheirEdits(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			ctx := context.Background()
-			key := fmt.Sprint("c", c)
+			key, val := fmt.Sprint("c", c), ""
 			for i := range edits {
-				val := fmt.Sprint(i)
+				val += fmt.Sprint(",", i)
 				if err := n.Local(ctx, putIntent(key, val)); err != nil {
 					errs <- err
 					return
@@ -158,10 +157,14 @@ func TestConcurrentLocalCallersSeeTheirEdits(t *testing.T) {
 		require.NoError(t, err)
 	}
 	waitSynced(t, n, "all edits committed")
+	want := ""
+	for i := range edits {
+		want += fmt.Sprint(",", i)
+	}
 	for c := range callers {
 		it, err := n.Get(context.Background(), []byte(fmt.Sprint("c", c)))
 		require.NoError(t, err)
-		require.Equal(t, fmt.Sprint(edits-1), string(it.Value))
-		require.Equal(t, uint64(edits), it.Version, "every edit committed once")
+		require.Equal(t, want, string(it.Value))
+		require.LessOrEqual(t, it.Version, uint64(edits), "no edit committed twice")
 	}
 }
