@@ -1,7 +1,7 @@
 // Package local is the optimistic local-transaction layer of a peer (DESIGN.md §5) as a
 // deterministic state machine: the app's edits (intents) apply to the peer's local view at
-// once, wait in a durable outbox, and commit one by one, in order, as store transactions in the
-// background. It runs inside core.Peer on top of the store (txn/), so the simulator can crash,
+// once, wait in a durable outbox, and commit in order as store transactions in the background —
+// consecutive entries together in one transaction when that changes nothing (batch.go). It runs inside core.Peer on top of the store (txn/), so the simulator can crash,
 // cut off and restart it exactly like the rest of the protocol.
 //
 // The local view is the committed mirror (every key of the space, kept current by the store's
