@@ -15,6 +15,13 @@ import (
 // Lifeguard's lesson (memberlist): when this node itself is slow, all its probes time out and it
 // would accuse everyone. A local-health score counts recent misses and stretches every timeout
 // and suspicion period by (1 + score); answers bring it back down.
+//
+// Backups: when a neighbour is suspected, the rest of the list behind it (successor or
+// predecessor list) is pinged at once. A partition usually takes a whole run of neighbours, and
+// checking them one after the other (each only once it became the first) cost a dozen seconds
+// each; in parallel the dead ones are suspected and removed together, and the live ones, having
+// answered, are not watched any more. Their misses do not raise the health score: they follow
+// from the neighbour's failure and say nothing about this node's own speed.
 type detector struct {
 	cfg    Config
 	probes []*probe // deterministic order
@@ -33,6 +40,7 @@ type probe struct {
 	srtt        time.Duration
 	rttvar      time.Duration
 	samples     int
+	backup      bool // checked because a neighbour in front of it was suspected; not a neighbour
 }
 
 func (d *detector) init(cfg Config) { d.cfg = cfg }
@@ -50,9 +58,18 @@ func (d *detector) find(addr string) *probe {
 func (d *detector) monitor(now Time, ref NodeRef) {
 	if p := d.find(ref.Addr); p != nil {
 		p.ref = ref
+		p.backup = false
 		return
 	}
 	d.probes = append(d.probes, &probe{ref: ref, lastHeard: now})
+}
+
+// check pings ref now as a backup (see the type's comment), unless it is watched already.
+func (d *detector) check(now Time, ref NodeRef) {
+	if ref.IsZero() || d.find(ref.Addr) != nil {
+		return
+	}
+	d.probes = append(d.probes, &probe{ref: ref, lastHeard: now.Add(-d.cfg.StabilizePeriod), backup: true})
 }
 
 // unmonitor stops watching addr unless it is still a neighbour.
@@ -71,6 +88,10 @@ func (d *detector) forget(addr string) {
 func (d *detector) heard(now Time, addr string) {
 	p := d.find(addr)
 	if p == nil {
+		return
+	}
+	if p.backup {
+		d.forget(addr) // alive: it stays in our lists, and only neighbours are watched
 		return
 	}
 	p.lastHeard = now
@@ -138,10 +159,15 @@ func (d *detector) tick(now Time, n *Node) {
 		if p.outstanding && now >= p.deadline {
 			p.outstanding = false
 			p.misses++
-			d.health = min(d.health+1, maxHealth)
+			if !p.backup {
+				d.health = min(d.health+1, maxHealth)
+			}
 			if p.misses >= d.cfg.SuspectAfter && p.suspectedAt == 0 {
 				p.suspectedAt = now
 				n.emit(Event{Kind: EvSuspected, Node: p.ref})
+				if !p.backup {
+					n.checkBehind(now, p.ref)
+				}
 			}
 		}
 		if p.suspectedAt != 0 && now.Sub(p.suspectedAt) >= d.cfg.SuspectPeriod*time.Duration(1+d.health) {

@@ -88,10 +88,11 @@ func (n *Node) onNewSucc(now Time, m Message) {
 func (n *Node) stabilize(now Time) {
 	s := n.succ()
 	if s.Addr == n.self.Addr {
-		// Every successor gone: the nearest other node we know is the way back into the ring;
-		// stabilisation walks from there to the true successor.
-		if r := n.nearestKnown(); !r.IsZero() {
-			n.setSuccs(now, []NodeRef{r})
+		// Every successor gone: the nodes we know are the way back into the ring (the nearest
+		// first, the others as its backups); stabilisation walks from there to the true
+		// successor.
+		if cands := n.fallbackSuccs(); len(cands) > 0 {
+			n.setSuccs(now, cands)
 		}
 		return // setSuccs sent the stabilisation if it found one
 	}
@@ -144,20 +145,4 @@ func (n *Node) onStabReply(now Time, m Message) {
 		return
 	}
 	n.setSuccs(now, list)
-}
-
-// nearestKnown is the known node (finger or predecessor) nearest clockwise from self.
-func (n *Node) nearestKnown() NodeRef {
-	var cands []NodeRef
-	for _, l := range [][]NodeRef{n.fingers, n.preds, {n.pred}} {
-		for _, r := range l {
-			if !r.IsZero() && r.Addr != n.self.Addr && !n.fd.isSuspect(r.Addr) {
-				cands = append(cands, r)
-			}
-		}
-	}
-	if len(cands) == 0 {
-		return NodeRef{}
-	}
-	return sortFrom(n.self.ID, cands)[0]
 }

@@ -24,8 +24,10 @@ type Node struct {
 	incs      map[string]uint64 // newest incarnation seen per address (bounded)
 	offsets   []ID              // finger offsets, nearest first
 
-	passive []PassiveEntry
-	fd      detector
+	passive   []PassiveEntry
+	fd        detector
+	heard     []NodeRef // nodes recently heard from, bounded (merge.go)
+	heardNext int       // the oldest entry of heard once it is full
 
 	// Lookups this node started, by request id.
 	nextReq  uint64
@@ -140,6 +142,8 @@ func (n *Node) Step(now Time, m Message) {
 		n.emit(Event{Kind: EvPassiveContact, Node: m.From})
 	}
 	n.fd.heard(now, m.From.Addr)
+	n.noteHeard(m.From)
+	n.noteHeard(m.Origin)
 	if !n.joined {
 		switch m.Type {
 		case MsgJoinAck:
