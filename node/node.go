@@ -29,7 +29,8 @@ import (
 // Node is one running peer. All methods are safe for concurrent use.
 type Node struct {
 	counters counters
-	peerIDs  map[string]peer.ID // decoded destination IDs; loop goroutine only
+	peerIDs  map[string]peer.ID    // decoded destination IDs; loop goroutine only
+	hinted   map[hintKey]time.Time // when a peer's dial hint last went to a destination; loop only
 	s        *settings
 	log      *slog.Logger
 	host     host.Host
