@@ -45,6 +45,16 @@ func (m Msg) Src() string {
 	return ""
 }
 
+// Unbound reports whether m may leave before the writes of the output it came in are durable:
+// ring and partition messages always (those layers persist nothing), transaction messages as
+// txn.Message.Unbound says.
+func (m Msg) Unbound() bool {
+	if m.Txn != nil {
+		return m.Txn.Unbound()
+	}
+	return m.Ring != nil || m.Part != nil
+}
+
 // Dst is the receiver's address.
 func (m Msg) Dst() string {
 	if m.Ring != nil {

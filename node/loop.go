@@ -140,6 +140,9 @@ func (n *Node) do(ctx context.Context, f func(now ring.Time)) error {
 // The loop goes on meanwhile, so one fsync covers everything written while the last one ran
 // (group commit), and nothing that depends on a write leaves before it is on disk.
 //
+// Messages that depend on no write (core.Msg.Unbound: requests such as reads and prepares) go
+// out at once too.
+//
 // Messages to this peer itself are stepped at once, before the sync: they never leave the
 // process, what they change is written after the batch they follow (the log keeps the order,
 // so a sync that covers the later write covers the earlier), and whatever they make visible
@@ -161,6 +164,7 @@ func (n *Node) flush() {
 			}
 		}
 		local := n.takeLocal(&out)
+		n.sendUnbound(&out)
 		if len(out.Msgs)+len(out.RingEvents)+len(out.TxnEvents)+len(out.Changes) > 0 {
 			n.pending = append(n.pending, pendingOut{need: n.appliedSeq.Load(), out: out})
 		}
@@ -191,6 +195,21 @@ func (n *Node) takeLocal(out *core.Output) []core.Msg {
 	}
 	out.Msgs = kept
 	return local
+}
+
+// sendUnbound sends at once the messages of out that depend on no write (core.Msg.Unbound):
+// a read request or a prepare should not wait behind an fsync of other transactions' votes, which
+// under load added up to two fsyncs to every read-modify-write.
+func (n *Node) sendUnbound(out *core.Output) {
+	kept := out.Msgs[:0]
+	for _, m := range out.Msgs {
+		if m.Unbound() {
+			n.send(m)
+		} else {
+			kept = append(kept, m)
+		}
+	}
+	out.Msgs = kept
 }
 
 // pendingOut is output waiting for the writes it depends on to be synced.

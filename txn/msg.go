@@ -127,3 +127,17 @@ func (m Message) Src() string { return m.From.Addr }
 
 // Dst is the receiver's address.
 func (m Message) Dst() string { return m.To.Addr }
+
+// Unbound reports whether m may leave before the Persist batch of the output it came in is
+// durable: it is a request that promises nothing and shows none of the sender's replica or
+// acceptor state — a read, a TM's prepare (its transaction id rests on the incarnation, not on
+// the store), a lock holder's "what happened?", a subscription, a pull. A group-committing driver
+// sends these at once instead of behind an fsync of unrelated writes. Everything else (votes,
+// acceptances, decisions, replies that show state, view changes, recovery ballots) waits.
+func (m Message) Unbound() bool {
+	switch m.Type {
+	case MsgRead, MsgPrepare, MsgOutcome, MsgSubscribe, MsgPull:
+		return true
+	}
+	return false
+}
