@@ -1,8 +1,10 @@
 package partition
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/detrans/detrans/ring"
@@ -10,21 +12,30 @@ import (
 
 // Config holds the merge parameters. Zero fields take defaults.
 type Config struct {
-	ProbeMin time.Duration // first probe of a passive node after its removal (default 1 s)
-	ProbeMax time.Duration // probe backoff cap (default 3 s): bounds detection after a heal
-	// A node silent for ProbeSlowAfter (default 2 min) is probed only every ProbeSlow (default
-	// 30 s): a long partition or a dead node must not cost much.
-	ProbeSlowAfter time.Duration
-	ProbeSlow      time.Duration
-	Fanout         int           // F: mlookups started per period (default 3)
-	Period         time.Duration // γ: how often queued foreign nodes are taken up (default 500 ms)
-	MaxHops        int           // routed mlookups are dropped beyond this (default 64)
-	QueueLen       int           // bound of the queue of foreign nodes (default 64)
+	// Probing of passive nodes: each entry's probes back off from ProbeMin (default 1 s, also
+	// the delay of the first one) doubling up to ProbeMax (default 3 s), and every period γ at
+	// most ProbeBudget probes go out (default 2), the entries longest due first. So a node sends
+	// O(ProbeBudget) probes per γ however many nodes it lost and however long ago, and every
+	// entry is probed at least every max(ProbeMax, len(passive)/ProbeBudget·γ): a heal is
+	// noticed within a few γ after a split of any length.
+	ProbeMin    time.Duration
+	ProbeMax    time.Duration
+	ProbeBudget int
+	Fanout      int           // F: mlookups started per period (default 3)
+	Period      time.Duration // γ: how often queued foreign nodes are taken up (default 500 ms)
+	MaxHops     int           // routed mlookups are dropped beyond this (default 64)
+	QueueLen    int           // bound of the queue of foreign nodes (default 64)
 	// CheckPeriod: how often a node asks a random finger to place it in the finger's ring (a
 	// routed mlookup of itself). In our own ring that stops at our neighbours for a few hops;
 	// in another one — a fragment the ring broke into when a partition cut away the nodes that
 	// linked it, whose nodes are on nobody's passive list — it starts the merge. Default 10 s.
 	CheckPeriod time.Duration
+	// SearchFor: after the ring removes a node, and as long as its neighbours keep changing
+	// after that, plus SearchFor (default 10 s), the node asks one node per period γ to place
+	// it (the self-check's mlookup), round-robin over the nodes it knows of — its tables once
+	// held them or it heard from them — that are not in its view: the pieces a partition broke
+	// a side into find each other in seconds, not CheckPeriods, at one message per γ.
+	SearchFor time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -34,11 +45,11 @@ func (c Config) withDefaults() Config {
 	if c.ProbeMax <= 0 {
 		c.ProbeMax = 3 * time.Second
 	}
-	if c.ProbeSlowAfter <= 0 {
-		c.ProbeSlowAfter = 2 * time.Minute
+	if c.ProbeMax < c.ProbeMin {
+		c.ProbeMax = c.ProbeMin
 	}
-	if c.ProbeSlow <= 0 {
-		c.ProbeSlow = 30 * time.Second
+	if c.ProbeBudget <= 0 {
+		c.ProbeBudget = 2
 	}
 	if c.Fanout <= 0 {
 		c.Fanout = 3
@@ -55,12 +66,14 @@ func (c Config) withDefaults() Config {
 	if c.CheckPeriod <= 0 {
 		c.CheckPeriod = 10 * time.Second
 	}
+	if c.SearchFor <= 0 {
+		c.SearchFor = 10 * time.Second
+	}
 	return c
 }
 
 type probe struct {
 	ref     ring.NodeRef
-	since   ring.Time // removed (probing started) at
 	next    ring.Time
 	backoff time.Duration
 }
@@ -80,6 +93,11 @@ type Machine struct {
 	nextRound ring.Time
 	nextSync  ring.Time
 	nextCheck ring.Time
+	nextProbe ring.Time // the next probe round (one per γ at most)
+
+	searchUntil ring.Time            // searching (see Config.SearchFor) until then
+	nextSearch  ring.Time            // the next search step
+	asked       map[string]ring.Time // search: who was asked to place us, when
 
 	out  []Message
 	sent map[MsgType]int
@@ -91,6 +109,7 @@ func New(cfg Config, r *ring.Node, seed int64) *Machine {
 		cfg: cfg.withDefaults(), self: r.Self(), r: r,
 		rng:    rand.New(rand.NewPCG(uint64(seed), 131)),
 		probes: map[string]*probe{},
+		asked:  map[string]ring.Time{},
 		sent:   map[MsgType]int{},
 	}
 }
@@ -115,21 +134,31 @@ func (m *Machine) Ready() ([]Message, ring.Time) {
 	o := m.out
 	m.out = nil
 	w := m.nextSync
-	if m.nextCheck != 0 && m.nextCheck < w {
-		w = m.nextCheck
-	}
-	if len(m.queue) > 0 && (w == 0 || m.nextRound < w) {
-		w = m.nextRound
-	}
-	for _, p := range m.probes {
-		if w == 0 || p.next < w {
-			w = p.next
+	at := func(t ring.Time) {
+		if t != 0 && (w == 0 || t < w) {
+			w = t
 		}
+	}
+	at(m.nextCheck)
+	if len(m.queue) > 0 {
+		at(m.nextRound)
+	}
+	if m.searchUntil != 0 {
+		at(m.nextSearch)
+	}
+	var due ring.Time
+	for _, p := range m.probes {
+		if due == 0 || p.next < due {
+			due = p.next
+		}
+	}
+	if due != 0 {
+		at(max(due, m.nextProbe))
 	}
 	return o, w
 }
 
-// Tick probes due passive nodes and takes up queued foreign nodes.
+// Tick probes due passive nodes, searches, and takes up queued foreign nodes.
 func (m *Machine) Tick(now ring.Time) {
 	if now >= m.nextSync {
 		m.nextSync = now.Add(m.cfg.ProbeMin)
@@ -143,17 +172,18 @@ func (m *Machine) Tick(now ring.Time) {
 		m.nextCheck = now.Add(m.jitter(m.cfg.CheckPeriod))
 		m.selfCheck()
 	}
-	for _, addr := range sortedAddrs(m.probes) {
-		p := m.probes[addr]
-		if now < p.next {
-			continue
+	if m.searchUntil != 0 {
+		switch {
+		case now >= m.searchUntil:
+			m.searchUntil, m.nextSearch = 0, 0
+			clear(m.asked)
+		case now >= m.nextSearch:
+			m.nextSearch = now.Add(m.cfg.Period)
+			m.search(now)
 		}
-		m.send(Message{Type: MsgProbe, To: p.ref})
-		p.backoff = min(2*p.backoff, m.cfg.ProbeMax)
-		if now.Sub(p.since) >= m.cfg.ProbeSlowAfter {
-			p.backoff = m.cfg.ProbeSlow
-		}
-		p.next = now.Add(p.backoff)
+	}
+	if now >= m.nextProbe {
+		m.probeRound(now)
 	}
 	if len(m.queue) > 0 && now >= m.nextRound {
 		m.nextRound = now.Add(m.cfg.Period)
@@ -167,6 +197,32 @@ func (m *Machine) Tick(now ring.Time) {
 	}
 }
 
+// probeRound sends at most ProbeBudget probes to due passive entries, those due longest first
+// (ties by address, so replays match), and starts the next round a period later.
+func (m *Machine) probeRound(now ring.Time) {
+	var due []*probe
+	for _, p := range m.probes {
+		if p.next <= now {
+			due = append(due, p)
+		}
+	}
+	if len(due) == 0 {
+		return
+	}
+	slices.SortFunc(due, func(a, b *probe) int {
+		if a.next != b.next {
+			return cmp.Compare(a.next, b.next)
+		}
+		return strings.Compare(a.ref.Addr, b.ref.Addr)
+	})
+	for _, p := range due[:min(len(due), m.cfg.ProbeBudget)] {
+		m.send(Message{Type: MsgProbe, To: p.ref})
+		p.next = now.Add(p.backoff)
+		p.backoff = min(2*p.backoff, m.cfg.ProbeMax)
+	}
+	m.nextProbe = now.Add(m.cfg.Period)
+}
+
 // syncPassive keeps one probe per passive-list entry.
 func (m *Machine) syncPassive(now ring.Time) {
 	st := m.r.State()
@@ -175,7 +231,7 @@ func (m *Machine) syncPassive(now ring.Time) {
 	for _, e := range st.Passive {
 		live[e.Node.Addr] = true
 		if p := m.probes[e.Node.Addr]; p == nil || p.ref.Inc != e.Node.Inc {
-			m.probes[e.Node.Addr] = &probe{ref: e.Node, since: now, next: now.Add(m.cfg.ProbeMin), backoff: m.cfg.ProbeMin}
+			m.probes[e.Node.Addr] = &probe{ref: e.Node, next: now.Add(m.cfg.ProbeMin), backoff: m.cfg.ProbeMin}
 		}
 	}
 	for addr := range m.probes {
@@ -190,7 +246,19 @@ func (m *Machine) OnRingEvent(now ring.Time, ev ring.Event) {
 	switch ev.Kind {
 	case ring.EvPassiveContact:
 		m.detected(now, ev.Node, nil)
-	case ring.EvSuccessorChanged, ring.EvPredecessorChanged, ring.EvJoined:
+	case ring.EvRemoved:
+		m.dirty = true
+		if m.searchUntil == 0 {
+			m.nextSearch = now // start at the next tick
+		}
+		m.searchUntil = now.Add(m.cfg.SearchFor)
+	case ring.EvSuccessorChanged, ring.EvPredecessorChanged:
+		m.dirty = true
+		if m.searchUntil != 0 {
+			// Still settling after a removal: search on until it has been quiet a while.
+			m.searchUntil = max(m.searchUntil, now.Add(m.cfg.SearchFor))
+		}
+	case ring.EvJoined:
 		m.dirty = true
 	}
 }
@@ -271,7 +339,13 @@ func (m *Machine) mlookup(id ring.NodeRef, hops uint32) {
 		// Only strictly clockwise towards id: while two rings are half zipped, pointers can
 		// lead in circles, and a walk that does not approach its target is wasted.
 		next := m.r.NextHop(id.ID)
-		if next.IsZero() || !ring.BetweenOpen(m.self.ID, next.ID, id.ID) || int(hops) >= m.cfg.MaxHops {
+		if next.IsZero() || !ring.BetweenOpen(m.self.ID, next.ID, id.ID) {
+			// The ring would walk back its predecessor list (in a small ring that list reaches
+			// round to the nodes just before id): go on clockwise through the successor, which
+			// lies strictly between us and id here.
+			next = succ
+		}
+		if int(hops) >= m.cfg.MaxHops {
 			return
 		}
 		m.send(Message{Type: MsgMLookup, To: next, Target: id, Hops: hops + 1})
@@ -311,6 +385,60 @@ func (m *Machine) remember(st ring.State) {
 	}
 }
 
+// outside lists the nodes we know of (our tables once held them, or we heard from them) that
+// are neither in our view nor passive: as far as we know alive, and not in our ring — or in it
+// but beyond our tables (no news then, for a few hops).
+func (m *Machine) outside() []ring.NodeRef {
+	passive := map[string]bool{}
+	for _, e := range m.r.State().Passive {
+		passive[e.Node.Addr] = true
+	}
+	var out []ring.NodeRef
+	for _, l := range [][]ring.NodeRef{m.known, m.r.Heard()} {
+		for _, r := range l {
+			if !m.r.InView(r.Addr) && !passive[r.Addr] && !slices.ContainsFunc(out, func(o ring.NodeRef) bool { return o.Addr == r.Addr }) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// askPlace sends to a node an mlookup of ourselves: "place me in your ring".
+func (m *Machine) askPlace(to ring.NodeRef) {
+	m.send(Message{Type: MsgMLookup, To: to, Target: m.self, Hops: 1})
+}
+
+// search asks one node outside our view to place us (see Config.SearchFor), round-robin: one
+// not asked yet in this search, else the one asked longest ago. A node asked while the rings
+// around us were still falling apart may have answered into a ring that is gone, so nodes are
+// asked again as long as the search lasts.
+func (m *Machine) search(now ring.Time) {
+	if !m.r.Joined() {
+		return
+	}
+	var cands []ring.NodeRef
+	var oldest ring.Time
+	for _, r := range m.outside() {
+		at, ok := m.asked[r.Addr]
+		if !ok {
+			at = 0
+		}
+		switch {
+		case len(cands) == 0 || at < oldest:
+			cands, oldest = append(cands[:0], r), at
+		case at == oldest:
+			cands = append(cands, r)
+		}
+	}
+	if len(cands) == 0 {
+		return
+	}
+	to := cands[m.rng.IntN(len(cands))]
+	m.asked[to.Addr] = now
+	m.askPlace(to)
+}
+
 // selfCheck asks a node we know but that is not a neighbour (a finger or a node our tables once
 // held) to place us in its ring (see Config.CheckPeriod).
 func (m *Machine) selfCheck() {
@@ -319,16 +447,7 @@ func (m *Machine) selfCheck() {
 	}
 	// Not nodes of our ring (no news there) and not passive ones (probed already, and
 	// unreachable as far as we know): what is left is most likely another fragment.
-	passive := map[string]bool{}
-	for _, e := range m.r.State().Passive {
-		passive[e.Node.Addr] = true
-	}
-	var cands []ring.NodeRef
-	for _, r := range m.known {
-		if !m.r.InView(r.Addr) && !passive[r.Addr] {
-			cands = append(cands, r)
-		}
-	}
+	cands := m.outside()
 	if len(cands) == 0 {
 		// Nobody outside our view: ask the farthest finger to route our own id instead. In one
 		// ring the lookup ends at our predecessor (a false detection: a few hops); in a loopy
@@ -347,18 +466,5 @@ func (m *Machine) selfCheck() {
 		}
 		cands = append(cands, far)
 	}
-	m.send(Message{Type: MsgMLookup, To: cands[m.rng.IntN(len(cands))], Target: m.self, Hops: 1})
-}
-
-func sortedAddrs(mp map[string]*probe) []string {
-	out := make([]string, 0, len(mp))
-	for k := range mp {
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
+	m.askPlace(cands[m.rng.IntN(len(cands))])
 }
