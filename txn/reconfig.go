@@ -26,6 +26,7 @@ type proposal struct {
 	value    View
 	next     Time
 	started  Time
+	fromRing bool // want is our own reading of the ring (not a value recovered from acceptors)
 }
 
 // reconfigure proposes a view change for the first slot whose anchor we own but whose holder is
@@ -54,6 +55,7 @@ func (m *Machine) reconfigure(now Time) {
 				continue
 			}
 			m.propose(now, v, moveSlot(v, i, want)) // one slot per change: at most one member in and one out
+			m.props[g].fromRing = true
 			break
 		}
 	}
@@ -90,6 +92,24 @@ func moveSlot(v View, i int, want ring.NodeRef) View {
 		}
 	}
 	return nv
+}
+
+// staleShrink reports a change of ours that would make the group smaller although a member
+// outside our ring promised. We shrink a group only when the ring has fewer nodes than slots
+// (moveSlot); a member we do not know answering means our ring is not the whole ring — a node
+// alone on its side of a split whose network heals before the rings merge — and the member we
+// would drop may well be alive. Shrinking then would leave the group on fewer nodes than it
+// needs, one crash away from never changing again (TestLoneStaleOwnerKeepsGroupSize).
+func (m *Machine) staleShrink(p *proposal) bool {
+	if len(p.want.Members()) >= len(p.base.Members()) {
+		return false
+	}
+	for _, addr := range sortedKeys(p.promises) {
+		if addr != m.self.Addr && !containsRef(m.ring.nodes, addr) {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *Machine) propose(now Time, base, want View) {
@@ -189,11 +209,19 @@ func (m *Machine) onVPromise(now Time, msg Message) {
 	}
 	p.value = p.want
 	var best uint64
+	adopted := false
 	for _, addr := range sortedKeys(p.promises) {
 		pr := p.promises[addr]
 		if !pr.View.IsZero() && pr.Seq >= best {
-			best, p.value = pr.Seq, pr.View
+			best, p.value, adopted = pr.Seq, pr.View, true
 		}
+	}
+	if p.fromRing && !adopted && m.staleShrink(p) {
+		// Park it until tickProposals drops it (started + 10 s) instead of asking again every
+		// ReconfigPeriod while the rings merge.
+		p.phase = 0
+		p.next = p.started.Add(time.Minute)
+		return
 	}
 	p.value.Epoch = p.base.Epoch + 1
 	p.value.Group = p.base.Group

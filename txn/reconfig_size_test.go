@@ -112,3 +112,45 @@ func splitAcrossMembers(t *testing.T, c *cluster, names []string) (int, [][]stri
 	t.Fatalf("no group whose members can be split so")
 	return 0, nil
 }
+
+// TestLoneStaleOwnerKeepsGroupSize: as TestStaleOwnerKeepsGroupSize, but s1 is alone on its
+// side, so for it the ring has fewer nodes than a group has slots and the placement lets it hold
+// several. When its network heals towards s2's side before the rings merge, s1 may trade slot 0
+// with s0 but must not also take slot 1 (and 2), dropping s0 — cut off, yet alive — and leaving
+// the group on {s1, s2} or on s1 alone, one crash away from never changing again.
+func TestLoneStaleOwnerKeepsGroupSize(t *testing.T) { forSeeds(t, testLoneStaleOwnerKeepsGroupSize) }
+
+func testLoneStaleOwnerKeepsGroupSize(t *testing.T, seed uint64) {
+	c := newCluster(t, seed, testConfig())
+	names := []string{"a"}
+	c.start("a", true)
+	for i := range 17 {
+		name := fmt.Sprint("n", i)
+		names = append(names, name)
+		c.start(name, false)
+	}
+	c.waitConverged(60 * time.Second)
+	g, sides := splitAcrossMembers(t, c, names)
+	v, _ := c.nodes[sides[0][0]].m.Installed(g)
+	s1 := v.Slots[1].Addr
+	sides[0] = append(sides[0], sides[1][1:]...)
+	sides[1] = sides[1][:1]
+	c.partition(sides...)
+	c.updateRing()
+	c.run(5 * time.Second)
+	for _, y := range sides[2] {
+		delete(c.cut, [2]string{s1, y})
+		delete(c.cut, [2]string{y, s1})
+	}
+	for range 500 {
+		c.run(10 * time.Millisecond)
+		for _, n := range c.live() {
+			now := n.m.View(g)
+			require.Len(t, now.Members(), 3, "group %d went from %v (epoch %d) to %v (epoch %d)", g, v.Slots, v.Epoch, now.Slots, now.Epoch)
+		}
+	}
+	members := c.nodes[s1].m.View(g).Members()
+	c.heal()
+	c.crash(members[len(members)-1].Addr)
+	c.waitConverged(60 * time.Second)
+}
