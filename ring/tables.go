@@ -125,6 +125,12 @@ func (n *Node) drop(now Time, r NodeRef, toPassive bool) {
 	if len(n.succs) == 0 && n.joined && n.pred.IsZero() {
 		n.setPred(now, n.self, nil) // nobody left: a ring of one
 	}
+	// A node the detector watched counts as ours even if a list already let it go as a
+	// suspect (setSuccs drops suspects): a run of neighbours cut off together must all go to
+	// the passive list, or nobody probes them when the partition heals.
+	if n.fd.find(r.Addr) != nil {
+		inTables = true
+	}
 	n.fd.forget(r.Addr)
 	if toPassive && inTables {
 		n.addPassive(now, r)
