@@ -27,6 +27,7 @@ const (
 	scEven   = "even"   // a random split into k groups of equal size
 	scUneven = "uneven" // k=2: ~N/8 vs the rest; k=3: ~N/8, ~N/4 and the rest
 	scChurn  = "churn"  // even split; at the heal 5% of the nodes crash and as many new ones join
+	scLong   = "long"   // even split kept apart 3 minutes after the groups settled
 	scLoopy  = "loopy"  // one successor cycle through all N nodes that wraps the id space k times
 	// scLoopyDetect is scLoopy plus one Detect, as node/ makes for a peer it finds by mDNS or
 	// connects to: one random node is told of one random node outside its view.
@@ -75,7 +76,13 @@ func mergeExperiment(t testing.TB, seed int64, n, k int, sc string, cfg core.Con
 		}
 		cut := m.s.Now()
 		res.sides = m.split(groups, sideLimit)
-		m.s.RunFor(10 * time.Second) // the sides live apart a little longer than it took to settle
+		// The sides live apart a little longer than it took to settle; a long split much longer
+		// (passive nodes are probed just as often then: the heal must be noticed as fast).
+		if sc == scLong {
+			m.s.RunFor(3 * time.Minute)
+		} else {
+			m.s.RunFor(10 * time.Second)
+		}
 		res.apart = m.s.Now().Sub(cut)
 		if res.sides != nil {
 			res.stranded = m.stranded()
@@ -434,7 +441,7 @@ func (m *mergeRun) waitFingersLive(t testing.TB) time.Duration {
 }
 
 // TestMergeScenarios: at N=64 (F=3), a 3-way even split, 2- and 3-way uneven splits (8 and 56;
-// 8, 16 and 40 nodes), and even 2- and 3-way splits with churn at the heal (3 crashes, 3 joins) each become
+// 8, 16 and 40 nodes), a 2-way split kept apart 3 minutes (one ring within 30 γ), and even 2- and 3-way splits with churn at the heal (3 crashes, 3 joins) each become
 // one ring with no two owners over all live nodes. Then 200 lookups of random keys from random
 // nodes: the ring stays one with no two owners meanwhile, no lookup is answered by a node other
 // than the true owner, and all are answered (a lookup lost with a message is asked again).
@@ -451,13 +458,19 @@ func TestMergeScenarios(t *testing.T) {
 	for _, c := range []struct {
 		sc string
 		k  int
-	}{{scEven, 3}, {scUneven, 2}, {scUneven, 3}, {scChurn, 2}, {scChurn, 3}} {
+	}{{scEven, 3}, {scUneven, 2}, {scUneven, 3}, {scChurn, 2}, {scChurn, 3}, {scLong, 2}} {
 		t.Run(fmt.Sprintf("%s/k=%d", c.sc, c.k), func(t *testing.T) {
 			simtest.Seeds(t, 3, func(t *testing.T, seed int64) {
 				res := mergeExperiment(t, seed, 64, c.k, c.sc, mergeConfig(3), 2*time.Minute, 5*time.Minute, 200)
 				require.NoError(t, res.sides, "the groups were not each one ring of their own before the heal (%d nodes stranded)", res.stranded)
 				t.Logf("the groups were apart %v", res.apart)
 				require.True(t, res.one, "no single ring after %v: %v", res.took, ringsOK(res.m.s, [][]string{res.m.names}))
+				if c.sc == scLong {
+					// Passive nodes are probed as often after minutes apart as after seconds:
+					// the heal is noticed and the rings zipped within a few periods γ (this
+					// took 60–120 γ when probing slowed to every 30 s after 2 min apart).
+					require.Less(t, res.took, 30*mergeGamma(mergeConfig(3)), "merge after a long split")
+				}
 				t.Logf("one ring of %d after %v, %.1f partition messages per node; lookups %v", res.nodes, res.took, res.msgs, res.lookups)
 				require.Empty(t, res.lookups.relapse, "the ring did not stay one ring with no two owners")
 				require.Zero(t, res.lookups.wrong, "wrong lookup answers: %s", res.lookups.first)
@@ -543,7 +556,7 @@ func intList(s string) ([]int, error) {
 // runMergeTable runs every scenario for every N and F (each a fresh world from seed 1) and
 // prints one row per experiment. Left out: the loopy ring without a trigger except at F=3 (from
 // N=64 on it sends no partition message at all, so F plays no part) and, to keep the table
-// under ~15 min on 2 cores, the uneven split at N=1024 except at F=3.
+// under ~15 min on 2 cores, the uneven and the long split at N=1024 except at F=3.
 func runMergeTable(b *testing.B) {
 	ns, err := intList(*mergeTableN)
 	require.NoError(b, err)
@@ -553,14 +566,14 @@ func runMergeTable(b *testing.B) {
 	for _, n := range ns {
 		for _, f := range fs {
 			cfg := mergeConfig(f)
-			for _, sc := range []string{scEven, scUneven, scChurn, scLoopyDetect, scLoopy} {
+			for _, sc := range []string{scEven, scUneven, scChurn, scLong, scLoopyDetect, scLoopy} {
 				if *mergeTableSc != "" && !slices.Contains(strings.Split(*mergeTableSc, ","), sc) {
 					continue
 				}
 				if sc == scLoopy && f != 3 && slices.Contains(fs, 3) {
 					continue
 				}
-				if sc == scUneven && n >= 1024 && f != 3 && slices.Contains(fs, 3) {
+				if (sc == scUneven || sc == scLong) && n >= 1024 && f != 3 && slices.Contains(fs, 3) {
 					continue // ~1 min a row: the table would take over 15 min on 2 cores
 				}
 				for _, k := range []int{2, 3} {
@@ -604,7 +617,10 @@ msgs/node = partition-layer messages (probe, probe-reply, mlookup, trymerge) sen
 meanwhile; lookups = 200 random keys from random nodes right after, checked against the true owner
 (a timed-out lookup is asked again, at most twice); RELAPSE: the ring, one with no two owners when
 the lookups started, was not at some check (every 50 ms) while they ran. k = groups of the split
-(loopy: windings of the successor cycle). sides = ok if each group of the split was one ring of its
+(loopy: windings of the successor cycle). Scenarios: even (random groups of equal size), uneven
+(~N/8 vs the rest; k=3: ~N/8, ~N/4, the rest), churn (even; at the heal 5% crash and as many
+join), long (even, apart 3 min more), loopy+D / loopy (one successor cycle wrapping the id space
+k times, with / without one Detect). sides = ok if each group of the split was one ring of its
 own at the heal (3 min limit), else "x!" with x the nodes whose successor within their group was
 wrong; apart = how long the groups were apart, virtual (passive nodes are probed with a per-entry
 backoff capped at 3 s within a budget of 2 probes per γ, whatever the length of the split).
