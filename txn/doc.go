@@ -14,10 +14,11 @@
 //   - A read or a vote counts only from a member answering for the epoch the requester named
 //     (a consistent quorum); a member that accepted the next view is fenced and answers no
 //     request of the current one, so no operation completes across a view change.
-//   - A view changes only by single-decree Paxos among a majority of the previous view, one slot
-//     at a time, and every member of the new view pulls the group's state from enough old
-//     members (transfer.go) before it serves: a minority side of a partition can neither change
-//     a view nor commit.
+//   - A view changes only by single-decree Paxos among a majority of the previous view, one
+//     member at a time (a change puts one node in one slot; if that node held a later slot, the
+//     node it displaces takes that one, so the members stay the same), and every member of the
+//     new view pulls the group's state from enough old members (transfer.go) before it serves:
+//     a minority side of a partition can neither change a view nor commit.
 //   - A transaction commits iff every key has a majority of its replicas with a chosen
 //     "prepared" vote; votes are Paxos instances decided by the acceptors (the members of the
 //     first key's group), so a dead TM is replaced by a recovery that reaches the same outcome.
