@@ -95,9 +95,12 @@ type Machine struct {
 	nextCheck ring.Time
 	nextProbe ring.Time // the next probe round (one per γ at most)
 
-	searchUntil ring.Time            // searching (see Config.SearchFor) until then
-	nextSearch  ring.Time            // the next search step
-	asked       map[string]ring.Time // search: who was asked to place us, when
+	// Search (see Config.SearchFor): one ask per searchEvery (0: not searching), which doubles
+	// at searchStepEnd until it reaches CheckPeriod.
+	searchEvery   time.Duration
+	searchStepEnd ring.Time
+	nextSearch    ring.Time
+	asked         map[string]ring.Time // who was asked to place us, when (nodes outside our view)
 
 	out  []Message
 	sent map[MsgType]int
@@ -143,7 +146,7 @@ func (m *Machine) Ready() ([]Message, ring.Time) {
 	if len(m.queue) > 0 {
 		at(m.nextRound)
 	}
-	if m.searchUntil != 0 {
+	if m.searchEvery != 0 {
 		at(m.nextSearch)
 	}
 	var due ring.Time
@@ -170,16 +173,23 @@ func (m *Machine) Tick(now ring.Time) {
 		m.nextCheck = now.Add(m.jitter(m.cfg.CheckPeriod))
 	} else if now >= m.nextCheck {
 		m.nextCheck = now.Add(m.jitter(m.cfg.CheckPeriod))
-		m.selfCheck()
+		if m.searchEvery == 0 { // a search asks more often already
+			m.selfCheck(now)
+		}
 	}
-	if m.searchUntil != 0 {
+	if m.searchEvery != 0 {
+		if now >= m.searchStepEnd {
+			m.searchEvery *= 2
+			m.searchStepEnd = now.Add(m.cfg.SearchFor)
+		}
 		switch {
-		case now >= m.searchUntil:
-			m.searchUntil, m.nextSearch = 0, 0
-			clear(m.asked)
+		case m.searchEvery >= m.cfg.CheckPeriod:
+			m.searchEvery, m.nextSearch = 0, 0 // the self-check goes on at that pace
 		case now >= m.nextSearch:
-			m.nextSearch = now.Add(m.cfg.Period)
-			m.search(now)
+			m.nextSearch = now.Add(m.searchEvery)
+			if to := m.nextAsk(now); !to.IsZero() {
+				m.askPlace(to)
+			}
 		}
 	}
 	if now >= m.nextProbe {
@@ -248,15 +258,16 @@ func (m *Machine) OnRingEvent(now ring.Time, ev ring.Event) {
 		m.detected(now, ev.Node, nil)
 	case ring.EvRemoved:
 		m.dirty = true
-		if m.searchUntil == 0 {
+		if m.searchEvery == 0 {
 			m.nextSearch = now // start at the next tick
 		}
-		m.searchUntil = now.Add(m.cfg.SearchFor)
+		m.searchEvery = m.cfg.Period
+		m.searchStepEnd = now.Add(m.cfg.SearchFor)
 	case ring.EvSuccessorChanged, ring.EvPredecessorChanged:
 		m.dirty = true
-		if m.searchUntil != 0 {
-			// Still settling after a removal: search on until it has been quiet a while.
-			m.searchUntil = max(m.searchUntil, now.Add(m.cfg.SearchFor))
+		if m.searchEvery == m.cfg.Period {
+			// Still settling after a removal: search at full pace until quiet a while.
+			m.searchStepEnd = max(m.searchStepEnd, now.Add(m.cfg.SearchFor))
 		}
 	case ring.EvJoined:
 		m.dirty = true
@@ -409,21 +420,21 @@ func (m *Machine) askPlace(to ring.NodeRef) {
 	m.send(Message{Type: MsgMLookup, To: to, Target: m.self, Hops: 1})
 }
 
-// search asks one node outside our view to place us (see Config.SearchFor), round-robin: one
-// not asked yet in this search, else the one asked longest ago. A node asked while the rings
-// around us were still falling apart may have answered into a ring that is gone, so nodes are
-// asked again as long as the search lasts.
-func (m *Machine) search(now ring.Time) {
+// nextAsk picks the node to ask next to place us (the search and the self-check share it):
+// round-robin over the nodes outside our view — one never asked first, else the one asked
+// longest ago, ties at random. Going round and round matters: a node asked while the rings
+// around us were still falling apart may have answered into a ring that is gone, and a node
+// becomes one to ask only when it leaves our tables (a finger refreshed away, say). Zero if
+// there is none.
+func (m *Machine) nextAsk(now ring.Time) ring.NodeRef {
 	if !m.r.Joined() {
-		return
+		return ring.NodeRef{}
 	}
+	outside := m.outside()
 	var cands []ring.NodeRef
 	var oldest ring.Time
-	for _, r := range m.outside() {
-		at, ok := m.asked[r.Addr]
-		if !ok {
-			at = 0
-		}
+	for _, r := range outside {
+		at := m.asked[r.Addr] // zero: never
 		switch {
 		case len(cands) == 0 || at < oldest:
 			cands, oldest = append(cands[:0], r), at
@@ -431,40 +442,58 @@ func (m *Machine) search(now ring.Time) {
 			cands = append(cands, r)
 		}
 	}
+	// Forget nodes that are no longer outside: the map stays as small as the candidates.
+	for a := range m.asked {
+		if !slices.ContainsFunc(outside, func(r ring.NodeRef) bool { return r.Addr == a }) {
+			delete(m.asked, a)
+		}
+	}
 	if len(cands) == 0 {
-		return
+		return ring.NodeRef{}
 	}
 	to := cands[m.rng.IntN(len(cands))]
 	m.asked[to.Addr] = now
-	m.askPlace(to)
+	return to
 }
 
 // selfCheck asks a node we know but that is not a neighbour (a finger or a node our tables once
 // held) to place us in its ring (see Config.CheckPeriod).
-func (m *Machine) selfCheck() {
+func (m *Machine) selfCheck(now ring.Time) {
 	if !m.r.Joined() {
 		return
 	}
 	// Not nodes of our ring (no news there) and not passive ones (probed already, and
 	// unreachable as far as we know): what is left is most likely another fragment.
-	cands := m.outside()
-	if len(cands) == 0 {
-		// Nobody outside our view: ask the farthest finger to route our own id instead. In one
-		// ring the lookup ends at our predecessor (a false detection: a few hops); in a loopy
-		// ring, whose successor cycle winds around the id space more than once, a lookup from
-		// far away can end at a node of the other winding whose successor skips us, and that
-		// node zips the windings together.
-		st := m.r.State()
-		far := ring.NodeRef{}
-		for _, f := range st.FingerNodes {
-			if f.Addr != m.self.Addr && f.Addr != st.Pred.Addr && (len(st.Succs) == 0 || f.Addr != st.Succs[0].Addr) {
-				far = f // in ring order from self: the last is the farthest
-			}
-		}
-		if far.IsZero() {
-			return
-		}
-		cands = append(cands, far)
+	if to := m.nextAsk(now); !to.IsZero() {
+		m.askPlace(to)
+		return
 	}
-	m.askPlace(cands[m.rng.IntN(len(cands))])
+	// Nobody outside our view: ask the farthest finger to route our own id instead. In one ring
+	// the lookup ends at our predecessor (a false detection: a few hops); in a loopy ring, whose
+	// successor cycle winds around the id space more than once, a lookup from far away can end
+	// at a node of the other winding whose successor skips us, and that node zips the windings
+	// together.
+	st := m.r.State()
+	far := ring.NodeRef{}
+	for _, f := range st.FingerNodes {
+		if f.Addr != m.self.Addr && f.Addr != st.Pred.Addr && (len(st.Succs) == 0 || f.Addr != st.Succs[0].Addr) {
+			far = f // in ring order from self: the last is the farthest
+		}
+	}
+	if !far.IsZero() {
+		m.askPlace(far)
+	}
+}
+
+// Known lists the nodes this layer knows of outside the ring's tables: a bounded sample of the
+// nodes the tables held over time, and the nodes recently heard from (for status and for
+// checking, in tests, that a side's members know each other).
+func (m *Machine) Known() []ring.NodeRef {
+	out := slices.Clone(m.known)
+	for _, r := range m.r.Heard() {
+		if !slices.ContainsFunc(out, func(k ring.NodeRef) bool { return k.Addr == r.Addr }) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -313,9 +313,10 @@ func TestUnaskedProbeReplyIsIgnored(t *testing.T) {
 }
 
 // After the ring removes a node, the layer searches: one mlookup of itself per γ, round-robin
-// over nodes it knows of outside its view, and only while the search lasts.
+// over nodes it knows of outside its view, for SearchFor; then the pace halves every SearchFor
+// down to the self-check's (CheckPeriod), and the search ends.
 func TestSearchAfterRemoval(t *testing.T) {
-	cfg := Config{CheckPeriod: time.Hour, SearchFor: 3 * time.Second}
+	cfg := Config{CheckPeriod: 8 * time.Second, SearchFor: 2 * time.Second}
 	w := newWorld(t, cfg)
 	var names []string
 	for i := range 32 { // enough that some nodes are outside n0's view
@@ -324,30 +325,40 @@ func TestSearchAfterRemoval(t *testing.T) {
 	w.build(names...)
 	a := w.peers["n0"]
 	succ := a.r.Succ().Addr
+	asks := func(from, to ring.Time) []ring.Time {
+		var out []ring.Time
+		for _, s := range w.log {
+			if s.at >= from && s.at < to && s.msg.From.Addr == "n0" && s.msg.Type == MsgMLookup && s.msg.Target.Addr == "n0" {
+				out = append(out, s.at)
+			}
+		}
+		return out
+	}
 	from := w.now
-	w.run(5 * time.Second)
-	require.Zero(t, w.countSent(from, MsgMLookup), "no search without a removal")
+	w.run(30 * time.Second)
+	require.LessOrEqual(t, len(asks(from, w.now)), 30/4+1, "without a removal only the self-check asks (every 4–12 s)")
 
 	// The successor crashes (stops, cut from everyone).
 	w.cut = func(x, y string) bool { return x == succ || y == succ }
 	_, ok := w.runUntil(30*time.Second, func() bool { return slices.Contains(passiveAddrs(a.r), succ) })
 	require.True(t, ok, "n0 removed its successor")
 	removedAt := w.now
-	w.run(cfg.SearchFor + 5*time.Second)
-	var asks []sentMsg
-	for _, s := range w.log {
-		if s.at >= removedAt && s.msg.From.Addr == "n0" && s.msg.Type == MsgMLookup && s.msg.Target.Addr == "n0" {
-			asks = append(asks, s)
-		}
-	}
-	require.NotEmpty(t, asks, "n0 asked nodes to place it")
+	w.run(40 * time.Second)
+	got := asks(removedAt, w.now)
 	gamma := a.p.cfg.Period
-	for i := 1; i < len(asks); i++ {
-		require.GreaterOrEqual(t, asks[i].at.Sub(asks[i-1].at), gamma, "one ask per γ")
+	require.NotEmpty(t, got)
+	require.LessOrEqual(t, got[0].Sub(removedAt), gamma, "the search starts at once")
+	first := asks(removedAt, removedAt.Add(cfg.SearchFor))
+	require.GreaterOrEqual(t, len(first), int(cfg.SearchFor/gamma)-1, "one ask per γ at first")
+	for i := 1; i < len(got); i++ {
+		require.GreaterOrEqual(t, got[i].Sub(got[i-1]), gamma, "at most one ask per γ")
 	}
-	quietFrom := w.now.Add(-3 * time.Second)
-	require.Less(t, asks[len(asks)-1].at, quietFrom, "the search ended")
+	// γ for 2 s, 2γ for 2 s, 4γ for 2 s, 8γ = CheckPeriod: the search is over, the self-check
+	// asks every 4–12 s.
+	late := asks(removedAt.Add(10*time.Second), w.now)
+	require.LessOrEqual(t, len(late), 30/4+1, "back at the self-check's pace")
 	require.NoError(t, w.ringOf(slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == succ })...))
+	t.Logf("%d asks in the first %v, %d in the 30 s from 10 s after the removal", len(first), cfg.SearchFor, len(late))
 }
 
 // Malformed input is an error wrapping ErrMalformed, never a panic, and leaves the message

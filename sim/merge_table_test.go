@@ -42,9 +42,12 @@ type mergeResult struct {
 	lookups lookupTally   // right after one ring (or at the limit)
 	nodes   int           // live nodes at the end
 	// sides is why the groups of a split were not each one ring of their own when the heal
-	// came (nil: they were); stranded counts the nodes whose successor was wrong in their group.
+	// came (nil: they were); stranded counts the nodes whose successor was wrong in their group;
+	// unknown names a node that knew no node of its group, nor any of them it (then no protocol
+	// can bring it back to its side: see knowledgeGaps).
 	sides    error
 	stranded int
+	unknown  string
 	apart    time.Duration // how long the groups of a split were apart
 	m        *mergeRun
 }
@@ -86,6 +89,7 @@ func mergeExperiment(t testing.TB, seed int64, n, k int, sc string, cfg core.Con
 		res.apart = m.s.Now().Sub(cut)
 		if res.sides != nil {
 			res.stranded = m.stranded()
+			res.unknown = m.knowledgeGaps()
 		}
 		heal := m.s.Heal
 		if sc == scChurn {
@@ -150,6 +154,58 @@ func (m *mergeRun) split(groups [][]string, limit time.Duration) error {
 		return nil
 	}
 	return last
+}
+
+// knowledgeGaps reports, for the first group of m.groups whose nodes do not all know each
+// other transitively, why: nodes a and b are linked when either has the other in its ring tables
+// (passive list included) or among the nodes its partition layer knows of (Known). A side that
+// is linked must become one ring (one node asks another to place it); one that is not cannot.
+// Empty if every group is linked.
+func (m *mergeRun) knowledgeGaps() string {
+	for _, g := range m.groups {
+		in := map[string]int{}
+		for i, a := range g {
+			in[a] = i
+		}
+		parent := make([]int, len(g))
+		for i := range parent {
+			parent[i] = i
+		}
+		var find func(int) int
+		find = func(i int) int {
+			for parent[i] != i {
+				parent[i] = parent[parent[i]]
+				i = parent[i]
+			}
+			return i
+		}
+		for i, a := range g {
+			p := m.s.Machine(a).(*Peer)
+			st := p.P.State()
+			refs := slices.Concat(st.Succs, st.Preds, st.FingerNodes, []ring.NodeRef{st.Pred}, p.P.Part.Known())
+			for _, e := range st.Passive {
+				refs = append(refs, e.Node)
+			}
+			for _, r := range refs {
+				if j, ok := in[r.Addr]; ok {
+					parent[find(i)] = find(j)
+				}
+			}
+		}
+		comps := map[int][]string{}
+		for i, a := range g {
+			comps[find(i)] = append(comps[find(i)], a)
+		}
+		if len(comps) > 1 {
+			var parts []string
+			for _, c := range comps {
+				parts = append(parts, fmt.Sprint(c))
+			}
+			slices.Sort(parts)
+			return fmt.Sprintf("group of %d falls into %d parts that know nothing of each other: %s", len(g), len(comps), strings.Join(parts, " "))
+		}
+	}
+	return ""
 }
 
 // stranded counts the nodes whose first successor is not their true successor within their
@@ -462,7 +518,13 @@ func TestMergeScenarios(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/k=%d", c.sc, c.k), func(t *testing.T) {
 			simtest.Seeds(t, 3, func(t *testing.T, seed int64) {
 				res := mergeExperiment(t, seed, 64, c.k, c.sc, mergeConfig(3), 2*time.Minute, 5*time.Minute, 200)
-				require.NoError(t, res.sides, "the groups were not each one ring of their own before the heal (%d nodes stranded)", res.stranded)
+				if res.sides != nil && res.unknown != "" {
+					// No protocol can do better (an uneven split of 8 at N=64 leaves a node whose
+					// tables never held any of the other 7, and vice versa, in about 1 seed of 10).
+					t.Logf("the groups were not each one ring before the heal, but they could not be: %s", res.unknown)
+				} else {
+					require.NoError(t, res.sides, "the groups were not each one ring of their own before the heal (%d nodes stranded), though their nodes know each other", res.stranded)
+				}
 				t.Logf("the groups were apart %v", res.apart)
 				require.True(t, res.one, "no single ring after %v: %v", res.took, ringsOK(res.m.s, [][]string{res.m.names}))
 				if c.sc == scLong {
@@ -622,7 +684,8 @@ the lookups started, was not at some check (every 50 ms) while they ran. k = gro
 join), long (even, apart 3 min more), loopy+D / loopy (one successor cycle wrapping the id space
 k times, with / without one Detect). sides = ok if each group of the split was one ring of its
 own at the heal (3 min limit), else "x!" with x the nodes whose successor within their group was
-wrong; apart = how long the groups were apart, virtual (passive nodes are probed with a per-entry
+wrong, or "x?" if moreover a group fell into parts whose nodes know nothing of each other (no
+node's tables or partition layer hold a node of another part: nothing can join them); apart = how long the groups were apart, virtual (passive nodes are probed with a per-entry
 backoff capped at 3 s within a budget of 2 probes per γ, whatever the length of the split).
 wall = wall-clock time of the row (setup included), for planning runs only.
      N  F  k scenario sides apart  γ to ring  msgs/node  nodes  lookups                                     wall
@@ -637,6 +700,8 @@ func formatMergeRow(r mergeTableRow) string {
 	switch {
 	case r.sc == scLoopy || r.sc == scLoopyDetect:
 		sides, apart = "-", "-"
+	case r.res.sides != nil && r.res.unknown != "":
+		sides = fmt.Sprintf("%d?", r.res.stranded)
 	case r.res.sides != nil:
 		sides = fmt.Sprintf("%d!", r.res.stranded)
 	}
