@@ -16,12 +16,13 @@
 // node is a trigger too (ring.EvPassiveContact).
 //
 // Fragments: a partition can break a side into pieces none of whose nodes is on another's
-// passive list. After the ring removes a node (and while its neighbours keep changing, plus
-// SearchFor), a node asks one node per γ, round-robin over the nodes it knows of and does not
-// see in its view (nodes its tables once held, nodes it heard from: ring.Node.Heard), to place
-// it — an mlookup of its own id in that node's ring; a periodic self-check (CheckPeriod) does
-// the same slowly forever. So a side whose members know each other transitively becomes one
-// ring. In our own ring such a lookup stops at our neighbours after a few hops.
+// passive list. After the ring removes a node, a node asks one node per γ, round-robin over
+// the nodes it knows of and does not see in its view (nodes its tables once held, nodes it
+// heard from: ring.Node.Heard), to place it — an mlookup of its own id in that node's ring;
+// the pace halves every SearchFor down to the periodic self-check's (CheckPeriod), which goes
+// on at that pace forever. So a side whose members know each other transitively becomes one
+// ring (a node that knows none of its side and that none of them knows cannot be found). In
+// our own ring such a lookup stops at our neighbours after a few hops.
 //
 // Trade-off: every period γ a node starts mlookups for up to F queued foreign nodes (fan-out F;
 // the probe answer brings the foreign node's successors and fingers, so several zippers run in

@@ -30,11 +30,12 @@ type Config struct {
 	// in another one — a fragment the ring broke into when a partition cut away the nodes that
 	// linked it, whose nodes are on nobody's passive list — it starts the merge. Default 10 s.
 	CheckPeriod time.Duration
-	// SearchFor: after the ring removes a node, and as long as its neighbours keep changing
-	// after that, plus SearchFor (default 10 s), the node asks one node per period γ to place
+	// SearchFor: after the ring removes a node, the node asks one node per period γ to place
 	// it (the self-check's mlookup), round-robin over the nodes it knows of — its tables once
-	// held them or it heard from them — that are not in its view: the pieces a partition broke
-	// a side into find each other in seconds, not CheckPeriods, at one message per γ.
+	// held them or it heard from them — that are not in its view; after SearchFor (default
+	// 10 s) the pace halves, and again every SearchFor, until it is the self-check's. The
+	// pieces a partition broke a side into find each other in seconds, not CheckPeriods, at
+	// one message per γ at most.
 	SearchFor time.Duration
 }
 
@@ -263,13 +264,7 @@ func (m *Machine) OnRingEvent(now ring.Time, ev ring.Event) {
 		}
 		m.searchEvery = m.cfg.Period
 		m.searchStepEnd = now.Add(m.cfg.SearchFor)
-	case ring.EvSuccessorChanged, ring.EvPredecessorChanged:
-		m.dirty = true
-		if m.searchEvery == m.cfg.Period {
-			// Still settling after a removal: search at full pace until quiet a while.
-			m.searchStepEnd = max(m.searchStepEnd, now.Add(m.cfg.SearchFor))
-		}
-	case ring.EvJoined:
+	case ring.EvSuccessorChanged, ring.EvPredecessorChanged, ring.EvJoined:
 		m.dirty = true
 	}
 }
@@ -348,15 +343,15 @@ func (m *Machine) mlookup(id ring.NodeRef, hops uint32) {
 		m.send(Message{Type: MsgTryMerge, To: id, CPred: pred, CSucc: m.self})
 	default:
 		// Only strictly clockwise towards id: while two rings are half zipped, pointers can
-		// lead in circles, and a walk that does not approach its target is wasted.
+		// lead in circles, and a walk that does not approach its target is wasted. The one
+		// step back the ring takes is along its own predecessor list, when id falls in the
+		// range of a predecessor (in a small ring that list reaches round to the nodes just
+		// before id); MaxHops bounds what stale lists can do.
 		next := m.r.NextHop(id.ID)
-		if next.IsZero() || !ring.BetweenOpen(m.self.ID, next.ID, id.ID) {
-			// The ring would walk back its predecessor list (in a small ring that list reaches
-			// round to the nodes just before id): go on clockwise through the successor, which
-			// lies strictly between us and id here.
-			next = succ
+		back := func() bool {
+			return slices.ContainsFunc(m.r.State().Preds, func(p ring.NodeRef) bool { return p.Addr == next.Addr })
 		}
-		if int(hops) >= m.cfg.MaxHops {
+		if next.IsZero() || int(hops) >= m.cfg.MaxHops || !ring.BetweenOpen(m.self.ID, next.ID, id.ID) && !back() {
 			return
 		}
 		m.send(Message{Type: MsgMLookup, To: next, Target: id, Hops: hops + 1})
