@@ -14,7 +14,9 @@ import (
 // Peer runs a full peer (core.Peer: ring + transactional store) in the simulator, the way node/
 // runs it over libp2p: Ready makes the output's Persist batch durable in Store before the
 // messages leave and before events are reported. Store lives in Boot.Disk.Store, so a crashed
-// and restarted peer finds what it had persisted, and nothing else.
+// and restarted peer finds what it had persisted, and nothing else. On a lazy disk
+// (UseLazyDisk) it models node/'s group commit instead: writes are synced later, and output
+// that depends on them waits for the sync.
 type Peer struct {
 	P     *core.Peer
 	Store *store.Store
@@ -31,6 +33,7 @@ type Peer struct {
 	// but must not call Do, Start, Crash or Restart directly.
 	OnEvents func(p *Peer)
 
+	lz        *lazyPeer // nil: Ready persists synchronously (see UseLazyDisk)
 	err       error
 	now       ring.Time
 	ticked    bool // the last input was a Tick
@@ -55,16 +58,26 @@ func (p *Peer) Step(now ring.Time, m core.Msg) {
 
 // Tick runs the peer's timers.
 func (p *Peer) Tick(now ring.Time) {
+	if p.lz != nil {
+		p.now, p.ticked = now, false
+		if p.err == nil {
+			p.lazyTick(now)
+		}
+		return
+	}
 	p.now, p.ticked = now, true
 	if p.err == nil {
 		p.P.Tick(now)
 	}
 }
 
-// Ready persists the output's batch, keeps its events and returns its messages and wake time.
+// Ready persists the output's batch (on a lazy disk: see lazyReady), keeps its events and returns its messages and wake time.
 func (p *Peer) Ready() ([]core.Msg, ring.Time) {
 	if p.err != nil {
 		return nil, 0
+	}
+	if p.lz != nil {
+		return p.lazyReady()
 	}
 	out := p.P.Ready()
 	if out.Persist != nil && out.Persist.Len() > 0 {
