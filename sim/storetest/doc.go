@@ -22,8 +22,10 @@
 // Fault families (faults.go), each a function of the seed: Crashes (peers crash and restart,
 // also a TM 0–20 ms into a commit), Partitions (2|3, 1|4 of 5; 3|4, 2|5, 1|6 of 7, shorter than
 // failure detection), Network (1–5% loss, duplication, jitter and reordering, flapping links,
-// one-way cuts) and SplitBrain (all of it plus one majority|minority partition of 4–12 s, which
-// splits the ring: safety only). Every run then heals, lets the clients go on, goes quiet and
+// one-way cuts), SplitBrain (all of it plus one majority|minority partition of 4–12 s, which
+// splits the ring: safety only) and MachineCrashes (machine.go: power losses on lazily synced
+// disks, sim.UseLazyDisk, which model node/'s group commit: a peer loses the writes it had not
+// synced yet, mid-commit, right after an acknowledgement, or right after a write). Every run then heals, lets the clients go on, goes quiet and
 // (except for SplitBrain) must settle and answer final reads. The seed also picks the request
 // timeout (0.7, 1.5 or 3 s), so that faults end operations with no quorum or an unknown outcome.
 //
@@ -32,6 +34,7 @@
 //	go test ./sim/storetest                          # 200 seeds per family
 //	go test ./sim/storetest -run TestCrashes -seeds=10000   # soak
 //	go test ./sim/storetest -run '^TestCrashes$/^seed=7$' -seed=7 -v -storetest.trace=/tmp/t.txt
+//	go test ./sim/storetest -run TestMachineCrashesTally -storetest.tally=2000 -v  # soak, tallied
 //
 // A failing seed logs its replay command; a linearizability failure also names an HTML
 // visualization (porcupine) in the temporary directory and lists the offending key's history.

@@ -21,6 +21,9 @@ type Faults struct {
 	SafetyOnly bool
 	// Duration, when set, replaces the scenario's Faulty: how long faults are injected.
 	Duration time.Duration
+	// LazyDisk, when set, runs the peers on lazily synced disks (sim.UseLazyDisk), as node/
+	// runs them, so that World.MachineCrash can take unsynced writes back.
+	LazyDisk *sim.LazyDiskConfig
 	Schedule func(w *World, from, to ring.Time)
 }
 
@@ -45,10 +48,11 @@ func (w *World) SetLink(a, b string, l sim.Link) error {
 }
 
 // HealAll ends every fault: partitions, link overrides, the faulty default link (back to
-// base), crashed peers (restarted) and commit-time crash injection.
+// base), crashed peers (restarted) and commit-time crash injection (OnCommit, OnCommitted).
 func (w *World) HealAll(base sim.Link) error {
 	w.healed = true
 	w.OnCommit = nil
+	w.OnCommitted = nil
 	w.S.Heal()
 	for _, o := range w.overrides {
 		w.S.ClearLink(o[0], o[1])

@@ -51,9 +51,14 @@ type Result struct {
 // Summary is a few lines about the run, for logs.
 func (r *Result) Summary() string {
 	st := r.World.S.Stats()
-	return fmt.Sprintf("virtual %v, %d events, %d messages (%d dropped, %d duplicated); register: %d ops in %d processes; %s; %s",
+	s := fmt.Sprintf("virtual %v, %d events, %d messages (%d dropped, %d duplicated); register: %d ops in %d processes; %s; %s",
 		time.Duration(r.World.S.Now()).Round(time.Millisecond), st.Events, st.Sent, st.Dropped, st.Duplicated,
 		len(r.Register.Ops()), r.World.Procs(), r.Bank.Summary(), r.Counter.Summary())
+	if l := r.World.Lazy; l != nil {
+		s += fmt.Sprintf("; disk: %d writes, %d syncs, %d machine crashes lost %d unsynced batches, %d recovered by restarts",
+			l.Writes, l.Syncs, r.World.MachineCrashes, l.Lost, l.Recovered)
+	}
+	return s
 }
 
 // requestTimeouts are the txn.Config.RequestTimeout values a seed picks from when the scenario
@@ -67,7 +72,7 @@ func (sc Scenario) Run(seed int64) (*Result, error) {
 	if cfg.Txn.RequestTimeout == 0 {
 		cfg.Txn.RequestTimeout = requestTimeouts[uint64(seed)%uint64(len(requestTimeouts))]
 	}
-	w, err := newWorld(seed, sc.Faults.Peers(seed), cfg, sc.Base, sc.Trace)
+	w, err := newWorld(seed, sc.Faults.Peers(seed), cfg, sc.Base, sc.Trace, sc.Faults.LazyDisk)
 	if err != nil {
 		return nil, err
 	}

@@ -69,6 +69,12 @@ func TestSplitBrain(t *testing.T) {
 	runFamily(t, ciSeeds, SplitBrain(DefaultScenario(Faults{}).Base))
 }
 
+// machineSeeds is TestMachineCrashes' seed count in a plain `go test` (-seeds=N overrides it).
+const machineSeeds = 60
+
+// TestMachineCrashes: power losses on lazily synced disks (node/'s group commit).
+func TestMachineCrashes(t *testing.T) { runFamily(t, machineSeeds, MachineCrashes()) }
+
 // TestScenarioReplays: a seed is a trace; the same seed gives the same run.
 func TestScenarioReplays(t *testing.T) {
 	run := func(seed int64) ([32]byte, string) {

@@ -19,16 +19,26 @@ import (
 // operations through Read and Commit and get their outcome by callback, in virtual time.
 type World struct {
 	S     *sim.Sim[core.Msg]
-	Rand  *rand.Rand // the harness's own randomness (workloads, faults), apart from the network's
-	Addrs []string   // every peer address, in start order
+	Lazy  *sim.LazyDisk // nil unless the peers run on lazy disks (Faults.LazyDisk)
+	Rand  *rand.Rand    // the harness's own randomness (workloads, faults), apart from the network's
+	Addrs []string      // every peer address, in start order
 
 	// OnCommit, when set, runs right after a commit was handed to a peer (fault injection
 	// uses it to crash a transaction manager mid-commit).
 	OnCommit func(addr string)
+	// OnCommitted, when set, runs when a commit's client is told it committed (fault
+	// injection uses it to crash the written keys' replicas right after the acknowledgement).
+	OnCommitted func(addr string, spec txn.TxSpec)
 
 	// Mutate, when set, may alter an operation's outcome before its client sees it: the
 	// checkers' own tests use it to plant the bugs they must find.
 	Mutate func(addr string, ev *txn.Event)
+
+	// MachineCrashes counts the power losses injected (MachineCrash).
+	MachineCrashes int
+
+	armed  map[string]armedLoss // power losses waiting for the peer's next write
+	armGen uint64
 
 	pend      map[reqKey]Done
 	down      map[string]bool
@@ -55,10 +65,10 @@ type reqKey struct {
 // one or two earlier peers 100 ms apart) on link, and runs it until the ring and every replica
 // group have settled. It fails when they do not settle within a virtual minute.
 func NewWorld(seed int64, n int, cfg core.Config, link sim.Link) (*World, error) {
-	return newWorld(seed, n, cfg, link, nil)
+	return newWorld(seed, n, cfg, link, nil, nil)
 }
 
-func newWorld(seed int64, n int, cfg core.Config, link sim.Link, trace io.Writer) (*World, error) {
+func newWorld(seed int64, n int, cfg core.Config, link sim.Link, trace io.Writer, lazy *sim.LazyDiskConfig) (*World, error) {
 	w := &World{
 		Rand: rand.New(rand.NewPCG(uint64(seed), 0x57043e57)),
 		pend: map[reqKey]Done{},
@@ -77,6 +87,12 @@ func newWorld(seed int64, n int, cfg core.Config, link sim.Link, trace io.Writer
 		return nil, err
 	}
 	w.S = s
+	if lazy != nil {
+		if w.Lazy, err = sim.UseLazyDisk(s, *lazy); err != nil {
+			return nil, err
+		}
+		w.Lazy.OnWrite = w.onWrite
+	}
 	for i := range n {
 		w.Addrs = append(w.Addrs, fmt.Sprint("p", i))
 	}
@@ -201,6 +217,16 @@ func (w *World) Read(addr string, key []byte, done Done) bool {
 
 // Commit starts committing spec on addr; false if addr is not running.
 func (w *World) Commit(addr string, spec txn.TxSpec, done Done) bool {
+	if w.OnCommitted != nil {
+		inner := done
+		done = func(ev txn.Event, lost bool) {
+			// Read at answer time: HealAll clears the hook.
+			if !lost && ev.Err == nil && w.OnCommitted != nil {
+				w.OnCommitted(addr, spec)
+			}
+			inner(ev, lost)
+		}
+	}
 	ok := w.S.Do(addr, func(m sim.Machine[core.Msg]) {
 		p := m.(*sim.Peer)
 		w.track(p, p.P.Commit(w.S.Now(), spec), done)

@@ -1,0 +1,271 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/sim"
+	"github.com/detrans/detrans/txn"
+)
+
+// MachineCrash is a power loss at addr (running or down after a process crash): the operations
+// in flight on it are lost as with Crash, and so are its writes not yet synced, except the first
+// keep of them. It needs a world on lazy disks (Faults.LazyDisk).
+func (w *World) MachineCrash(addr string, keep int) error {
+	if w.Lazy == nil {
+		return fmt.Errorf("machine crash %s: the peers do not run on lazy disks", addr)
+	}
+	if w.S.Machine(addr) != nil {
+		if err := w.Crash(addr); err != nil {
+			return err
+		}
+	}
+	w.MachineCrashes++
+	_, err := w.Lazy.MachineCrash(addr, keep)
+	return err
+}
+
+// powerCycle power-cycles addr now (a process crash instead when process is set) and restarts
+// it after d, unless everything was healed already. A quarter of the power losses keep a random
+// prefix of the unsynced writes (the kernel had written some back).
+func (w *World) powerCycle(addr string, d time.Duration, process bool) {
+	if addr == "" || w.down[addr] || w.healed {
+		return
+	}
+	if process {
+		w.crashFor(addr, d)
+		return
+	}
+	keep := 0
+	if w.chance(0.25) {
+		keep = w.Rand.IntN(w.Lazy.Unsynced(addr) + 1)
+	}
+	if err := w.MachineCrash(addr, keep); err != nil {
+		w.fail(err)
+		return
+	}
+	w.S.After(d, func() {
+		if w.down[addr] && !w.healed {
+			if err := w.Restart(addr); err != nil {
+				w.fail(err)
+			}
+		}
+	})
+}
+
+// armedLoss is a power loss that strikes at a peer's next write.
+type armedLoss struct {
+	gen   uint64
+	down  time.Duration // how long the peer stays off
+	limit int           // the loss waits while limit or more peers are unavailable
+}
+
+// armPowerLoss powers addr off right after its next write (before that write can be synced:
+// the most damaging moment, when what the write promises may already have left as an unbound
+// message) and restarts it after down. If addr writes nothing within wait, it loses power then.
+func (w *World) armPowerLoss(addr string, down, wait time.Duration, limit int) {
+	if addr == "" || w.down[addr] || w.healed {
+		return
+	}
+	if w.armed == nil {
+		w.armed = map[string]armedLoss{}
+	}
+	w.armGen++
+	gen := w.armGen
+	w.armed[addr] = armedLoss{gen: gen, down: down, limit: limit}
+	w.S.After(wait, func() {
+		if a, ok := w.armed[addr]; ok && a.gen == gen {
+			delete(w.armed, addr)
+			w.strike(addr, a)
+		}
+	})
+}
+
+func (w *World) onWrite(addr string) {
+	a, ok := w.armed[addr]
+	if !ok {
+		return
+	}
+	delete(w.armed, addr)
+	// Right after the Ready that wrote, before anything else happens: inside Ready the peer
+	// must not be crashed.
+	w.S.At(w.S.Now(), func() { w.strike(addr, a) })
+}
+
+func (w *World) strike(addr string, a armedLoss) {
+	if w.Unavailable() < a.limit {
+		w.powerCycle(addr, a.down, false)
+	}
+}
+
+// groupMembers lists the distinct members of group g as the first running peer that serves it
+// has installed them (nil if none does).
+func (w *World) groupMembers(g int) []string {
+	for _, a := range w.Live() {
+		p, ok := w.S.Machine(a).(*sim.Peer)
+		if !ok || p.P == nil {
+			continue
+		}
+		v, ready := p.P.Txn.Installed(g)
+		if !ready {
+			continue
+		}
+		var out []string
+		for _, s := range v.Slots {
+			if !slices.Contains(out, s.Addr) {
+				out = append(out, s.Addr)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// placement is the space's replica placement.
+func (w *World) placement() (txn.Placement, bool) {
+	for _, a := range w.Live() {
+		if p, ok := w.S.Machine(a).(*sim.Peer); ok && p.P != nil {
+			return p.P.Txn.Placement(), true
+		}
+	}
+	return txn.Placement{}, false
+}
+
+// MachineCrashes: power losses on lazily synced disks (sim.UseLazyDisk: node/'s group commit,
+// where a write is synced a little later and only the messages that depend on nothing wait for
+// nothing), so that whatever a peer let out before its writes were durable is contradicted by
+// the state it restarts with. The faults:
+//   - random peers lose power (a quarter of them crash only their process instead, and some of
+//     those then also lose power while down) and restart 50 ms–4 s later;
+//   - 5% of commits power off their transaction manager 0–10 ms after it started (mid-commit);
+//   - 8% of acknowledged commits power off one or two members of a written key's replica group
+//     0–2 ms after the client was told (right after the commit);
+//   - storms: one or two members of a random replica group are power-cycled 2–5 times in a row
+//     (down 20–400 ms, up 100–800 ms).
+//
+// As in Crashes, a peer goes down only while fewer than two are unavailable, so that a majority
+// of the ring stays joined.
+func MachineCrashes() Faults {
+	return Faults{
+		Name:     "machine-crashes",
+		Peers:    func(int64) int { return 5 },
+		LazyDisk: &sim.LazyDiskConfig{SyncMin: 200 * time.Microsecond, SyncMax: 8 * time.Millisecond},
+		Schedule: func(w *World, from, to ring.Time) {
+			const maxDown = 2
+			for t := from; ; {
+				t = t.Add(w.between(300*time.Millisecond, 2*time.Second))
+				if t >= to {
+					break
+				}
+				w.S.At(t, func() {
+					if w.Unavailable() >= maxDown {
+						return
+					}
+					addr, d := w.RandomLive(), w.between(50*time.Millisecond, 4*time.Second)
+					process := w.chance(0.25)
+					if !process && w.chance(0.6) {
+						w.armPowerLoss(addr, d, time.Second, maxDown)
+						return
+					}
+					w.powerCycle(addr, d, process)
+					if process && w.chance(0.5) {
+						w.S.After(w.between(0, d), func() {
+							if w.down[addr] && !w.healed {
+								if err := w.MachineCrash(addr, 0); err != nil {
+									w.fail(err)
+								}
+							}
+						})
+					}
+				})
+			}
+			for t := from; ; {
+				t = t.Add(w.between(time.Second, 4*time.Second))
+				if t >= to {
+					break
+				}
+				two := w.chance(0.5)
+				w.S.At(t, func() { w.storm(two, maxDown) })
+			}
+			w.S.At(from, func() {
+				w.OnCommit = func(addr string) {
+					if w.S.Now() >= to || w.Unavailable() >= maxDown || !w.chance(0.05) {
+						return
+					}
+					d := w.between(100*time.Millisecond, 3*time.Second)
+					if w.chance(0.5) {
+						w.armPowerLoss(addr, d, 50*time.Millisecond, maxDown)
+						return
+					}
+					w.S.After(w.between(0, 10*time.Millisecond), func() {
+						if w.Unavailable() < maxDown {
+							w.powerCycle(addr, d, false)
+						}
+					})
+				}
+				w.OnCommitted = func(addr string, spec txn.TxSpec) {
+					if w.S.Now() >= to || len(spec.Ops) == 0 || !w.chance(0.08) {
+						return
+					}
+					pl, ok := w.placement()
+					if !ok {
+						return
+					}
+					op := spec.Ops[w.Rand.IntN(len(spec.Ops))]
+					members := w.pick(w.groupMembers(pl.GroupOf(op.Key)), 1+w.Rand.IntN(2))
+					for _, m := range members {
+						d := w.between(50*time.Millisecond, 2*time.Second)
+						if w.chance(0.5) {
+							w.armPowerLoss(m, d, 50*time.Millisecond, maxDown)
+							continue
+						}
+						w.S.After(w.between(0, 2*time.Millisecond), func() {
+							if w.Unavailable() < maxDown {
+								w.powerCycle(m, d, false)
+							}
+						})
+					}
+				}
+			})
+		},
+	}
+}
+
+// storm power-cycles one (or two) members of a random replica group several times in a row; a
+// round is skipped while that would leave maxDown or more peers unavailable.
+func (w *World) storm(two bool, maxDown int) {
+	pl, ok := w.placement()
+	if !ok || w.healed {
+		return
+	}
+	k := 1
+	if two {
+		k = 2
+	}
+	victims := w.pick(w.groupMembers(w.Rand.IntN(pl.Groups)), k)
+	rounds := 2 + w.Rand.IntN(4)
+	var round func()
+	round = func() {
+		if rounds == 0 || w.healed {
+			return
+		}
+		rounds--
+		down := w.between(20*time.Millisecond, 400*time.Millisecond)
+		if w.Unavailable()+len(victims) <= maxDown {
+			armed := w.chance(0.5)
+			for _, v := range victims {
+				if w.S.Machine(v) != nil && w.joined(v) {
+					if armed {
+						w.armPowerLoss(v, down, 200*time.Millisecond, maxDown)
+					} else {
+						w.powerCycle(v, down, false)
+					}
+				}
+			}
+		}
+		w.S.After(down+w.between(100*time.Millisecond, 800*time.Millisecond), round)
+	}
+	round()
+}

@@ -1,0 +1,120 @@
+package storetest
+
+import (
+	"flag"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	tally          = flag.Int("storetest.tally", 0, "TestMachineCrashesTally: run this many seeds and count the failures by kind instead of failing")
+	tallyUnordered = flag.Bool("storetest.unordered", false, "TestMachineCrashesTally: plant the unordered-disk bug (sim.LazyDiskConfig.Unordered)")
+)
+
+// TestMachineCrashesTally is the soak of the machine-crash family: it runs seeds 1..N (on every
+// core) and reports how many failed and which, by kind of violation, without failing on the
+// first. Off unless -storetest.tally=N.
+//
+//	go test ./sim/storetest -run TestMachineCrashesTally -storetest.tally=2000 -timeout 2h -v
+func TestMachineCrashesTally(t *testing.T) {
+	if *tally <= 0 {
+		t.Skip("a soak: run with -storetest.tally=N")
+	}
+	kinds := []string{"timer spin", "not linearizable", "bank:", "counter:", "harness:", "persist", "restore"}
+	var mu sync.Mutex
+	bySafety := map[string][]int64{}
+	var liveness, setup []int64
+	var other []string
+	seeds := make(chan int64)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := MachineCrashes()
+			f.LazyDisk.Unordered = *tallyUnordered
+			for seed := range seeds {
+				res, err := DefaultScenario(f).Run(seed)
+				mu.Lock()
+				if err != nil {
+					setup = append(setup, seed)
+					mu.Unlock()
+					continue
+				}
+				if res.Safety != nil {
+					msg := res.Safety.Error()
+					found := false
+					for _, k := range kinds {
+						if strings.Contains(msg, k) {
+							bySafety[k] = append(bySafety[k], seed)
+							found = true
+						}
+					}
+					if !found {
+						other = append(other, fmt.Sprintf("seed %d: %v", seed, res.Safety))
+					}
+					if !strings.HasPrefix(msg, "timer spin") || strings.Contains(msg, "\n") {
+						t.Logf("seed %d: safety: %v (%s)", seed, res.Safety, res.Summary())
+					}
+				}
+				if res.Liveness != nil {
+					liveness = append(liveness, seed)
+					t.Logf("seed %d: liveness: %v", seed, res.Liveness)
+				}
+				mu.Unlock()
+				cleanVisualization(t, res.Safety)
+			}
+		}()
+	}
+	for s := int64(1); s <= int64(*tally); s++ {
+		seeds <- s
+	}
+	close(seeds)
+	wg.Wait()
+	t.Logf("%d seeds in %v wall", *tally, time.Since(start).Round(time.Second))
+	for _, k := range kinds {
+		s := bySafety[k]
+		slices.Sort(s)
+		t.Logf("safety %-18q %4d seeds %v", k, len(s), s)
+	}
+	slices.Sort(liveness)
+	slices.Sort(setup)
+	t.Logf("liveness: %d seeds %v; setup failures: %d %v; unclassified: %v", len(liveness), liveness, len(setup), setup, other)
+}
+
+// TestMachineCrashesCatchUnorderedDisk: the family must catch the bug the driver's ordering
+// prevents. With every message and event let out before the writes it depends on are synced,
+// a power loss takes back promises (votes, acceptances, installed views) that others acted on.
+func TestMachineCrashesCatchUnorderedDisk(t *testing.T) {
+	f := MachineCrashes()
+	f.LazyDisk.Unordered = true
+	caught := 0
+	for seed := int64(1); seed <= 10 && caught == 0; seed++ {
+		res, err := DefaultScenario(f).Run(seed)
+		require.NoError(t, err)
+		if inconsistent(res) {
+			caught++
+			t.Logf("seed %d: %v", seed, res.Safety)
+		}
+		cleanVisualization(t, res.Safety)
+	}
+	require.Positive(t, caught)
+}
+
+// inconsistent reports whether a workload's checker found a violation (not a harness or timer
+// failure).
+func inconsistent(res *Result) bool {
+	if res.Safety == nil {
+		return false
+	}
+	msg := res.Safety.Error()
+	return strings.Contains(msg, "not linearizable") || strings.Contains(msg, "bank:") || strings.Contains(msg, "counter:")
+}
