@@ -82,3 +82,54 @@ func TestHeardIsBounded(t *testing.T) {
 	require.NotContains(t, got, "p0", "the oldest entries give way")
 	require.False(t, slices.Contains(got, "a"), "not ourselves")
 }
+
+// A node cut off from every node of its tables (successors, predecessors, fingers) is not left
+// alone if it heard from another node lately: it falls back to that node and stabilisation
+// walks from there to a successor it can reach.
+func TestFallbackToNodesHeardFrom(t *testing.T) {
+	w := newNet(t, 5)
+	for i := range 32 {
+		name := fmt.Sprint("n", i)
+		if i == 0 {
+			w.add(name, 1)
+		} else {
+			w.add(name, 1, "n0")
+		}
+		w.run(100 * time.Millisecond)
+	}
+	w.run(30 * time.Second)
+	require.NoError(t, ringOK(w.live()))
+	a := w.nodes["n0"]
+	st := a.State()
+	gone := map[string]bool{}
+	for _, l := range [][]NodeRef{st.Succs, st.Preds, st.FingerNodes} {
+		for _, r := range l {
+			gone[r.Addr] = true
+		}
+	}
+	var other string
+	for _, name := range w.order {
+		if name != "n0" && !gone[name] {
+			other = name
+			break
+		}
+	}
+	require.NotEmpty(t, other, "some node outside n0's tables")
+	a.heard = nil
+	a.noteHeard(w.nodes[other].self) // as if it had just sent us a message
+	w.cut = func(from, to string) bool {
+		return (from == "n0" && gone[to]) || (to == "n0" && gone[from])
+	}
+	ok := false
+	for range 600 {
+		w.run(100 * time.Millisecond)
+		if s := a.succ(); s.Addr != "n0" && !gone[s.Addr] && len(a.fd.suspects()) == 0 {
+			ok = true
+			break
+		}
+	}
+	require.True(t, ok, "n0 found no successor it can reach: %v", addrs(a.State().Succs))
+	// (Which one depends on the others: they still see the nodes n0 lost, so the walk stops
+	// where a successor's predecessor is one of those.)
+	t.Logf("n0's successor %s, after falling back to %s", a.succ().Addr, other)
+}
