@@ -142,18 +142,19 @@ func (w *World) placement() (txn.Placement, bool) {
 //   - 5% of commits power off their transaction manager 0–10 ms after it started (mid-commit);
 //   - 8% of acknowledged commits power off one or two members of a written key's replica group
 //     0–2 ms after the client was told (right after the commit);
-//   - storms: one or two members of a random replica group are power-cycled 2–5 times in a row
-//     (down 20–400 ms, up 100–800 ms).
+//   - storms: one, two or (of 7 peers) all three members of a random replica group are
+//     power-cycled 2–5 times in a row (down 20–400 ms, up 100–800 ms).
 //
-// As in Crashes, a peer goes down only while fewer than two are unavailable, so that a majority
-// of the ring stays joined.
+// Odd seeds run 7 peers, even seeds 5. As in Crashes, a peer goes down only while fewer than
+// half the peers are unavailable (down, or restarted and not yet back in the ring), so that a
+// majority of the ring stays joined.
 func MachineCrashes() Faults {
 	return Faults{
 		Name:     "machine-crashes",
-		Peers:    func(int64) int { return 5 },
+		Peers:    func(seed int64) int { return 5 + 2*int(seed%2) },
 		LazyDisk: &sim.LazyDiskConfig{SyncMin: 200 * time.Microsecond, SyncMax: 8 * time.Millisecond},
 		Schedule: func(w *World, from, to ring.Time) {
-			const maxDown = 2
+			maxDown := (len(w.Addrs) - 1) / 2
 			for t := from; ; {
 				t = t.Add(w.between(300*time.Millisecond, 2*time.Second))
 				if t >= to {
@@ -186,8 +187,8 @@ func MachineCrashes() Faults {
 				if t >= to {
 					break
 				}
-				two := w.chance(0.5)
-				w.S.At(t, func() { w.storm(two, maxDown) })
+				k := 1 + w.Rand.IntN(min(3, maxDown))
+				w.S.At(t, func() { w.storm(k, maxDown) })
 			}
 			w.S.At(from, func() {
 				w.OnCommit = func(addr string) {
@@ -233,16 +234,12 @@ func MachineCrashes() Faults {
 	}
 }
 
-// storm power-cycles one (or two) members of a random replica group several times in a row; a
-// round is skipped while that would leave maxDown or more peers unavailable.
-func (w *World) storm(two bool, maxDown int) {
+// storm power-cycles k members of a random replica group several times in a row; a round is
+// skipped while that would leave more than maxDown peers unavailable.
+func (w *World) storm(k, maxDown int) {
 	pl, ok := w.placement()
 	if !ok || w.healed {
 		return
-	}
-	k := 1
-	if two {
-		k = 2
 	}
 	victims := w.pick(w.groupMembers(w.Rand.IntN(pl.Groups)), k)
 	rounds := 2 + w.Rand.IntN(4)
