@@ -155,7 +155,10 @@ func (d *detector) suspects() []NodeRef {
 // tick sends probes, counts misses, raises suspicions and removes suspects that stayed silent.
 func (d *detector) tick(now Time, n *Node) {
 	var remove []NodeRef
-	for _, p := range d.probes {
+	// By index: checkBehind appends backups, which must be pinged in this same tick (their
+	// lastHeard is a period ago, so a later tick would be asked for at now: a timer spin).
+	for i := 0; i < len(d.probes); i++ {
+		p := d.probes[i]
 		if p.outstanding && now >= p.deadline {
 			p.outstanding = false
 			p.misses++
