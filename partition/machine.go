@@ -259,11 +259,17 @@ func (m *Machine) OnRingEvent(now ring.Time, ev ring.Event) {
 		m.detected(now, ev.Node, nil)
 	case ring.EvRemoved:
 		m.dirty = true
-		if m.searchEvery == 0 {
-			m.nextSearch = now // start at the next tick
-		}
+		fresh := m.searchEvery == 0
 		m.searchEvery = m.cfg.Period
 		m.searchStepEnd = now.Add(m.cfg.SearchFor)
+		if fresh {
+			// Ask at once: removals arrive after this instant's Tick ran, so a search left
+			// due now would ask the driver for a tick at the time it just ticked.
+			m.nextSearch = now.Add(m.searchEvery)
+			if to := m.nextAsk(now); !to.IsZero() {
+				m.askPlace(to)
+			}
+		}
 	case ring.EvSuccessorChanged, ring.EvPredecessorChanged, ring.EvJoined:
 		m.dirty = true
 	}
