@@ -15,9 +15,8 @@ type Faults struct {
 	Name string
 	// Peers is the size of the space for a seed.
 	Peers func(seed int64) int
-	// SafetyOnly: faults that may leave the space unable to make progress after the heal (a
-	// ring split by a partition longer than failure detection stays split until the partition
-	// merge layer exists); only safety is asserted.
+	// SafetyOnly: faults after which the space need not recover (only safety is asserted).
+	// No family needs it since the partition layer merges split rings.
 	SafetyOnly bool
 	// Duration, when set, replaces the scenario's Faulty: how long faults are injected.
 	Duration time.Duration
@@ -207,15 +206,14 @@ func Network(base sim.Link) Faults {
 }
 
 // SplitBrain: everything at once, including one partition longer than failure detection
-// (majority|minority for 4–12 s), which splits the ring. Safety only: without the partition
-// merge layer the rings may stay split after the heal.
+// (majority|minority for 4–12 s), which splits the ring in two. The partition layer merges the
+// rings after the heal, so recovery is asserted too.
 func SplitBrain(base sim.Link) Faults {
 	net := Network(base)
 	return Faults{
-		Name:       "split-brain",
-		Peers:      func(seed int64) int { return 5 + 2*int(seed%2) },
-		SafetyOnly: true,
-		Duration:   15 * time.Second,
+		Name:     "split-brain",
+		Peers:    func(seed int64) int { return 5 + 2*int(seed%2) },
+		Duration: 15 * time.Second,
 		Schedule: func(w *World, from, to ring.Time) {
 			net.Schedule(w, from, to)
 			d := w.between(4*time.Second, 12*time.Second)
