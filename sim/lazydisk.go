@@ -43,6 +43,11 @@ const (
 type LazyDiskConfig struct {
 	SyncMin, SyncMax time.Duration // zero: 200 µs and 3 ms
 
+	// Unbound decides which messages leave at once, before the writes made before them are
+	// synced; nil: core.Msg.Unbound, as node/ decides. Tests widen it to learn whether a fault
+	// family notices a message that leaves too early.
+	Unbound func(core.Msg) bool
+
 	// Unordered plants the bug the ordering exists to prevent, for the checkers' own tests:
 	// every message and event leaves at once, before the writes it depends on are synced.
 	Unordered bool
@@ -54,10 +59,11 @@ type LazyDisk struct {
 	cfg  LazyDiskConfig
 	logs map[*Disk]*diskLog // looked up only, never iterated
 
-	// OnWrite, when set, is called after a peer wrote a batch, before it is synced (fault
-	// injection arms power losses with it). It runs inside the peer's Ready: it may schedule
-	// scenario actions (At, After) but must not crash or restart anything itself.
-	OnWrite func(addr string)
+	// OnWrite, when set, is called after a peer wrote a batch, before it is synced, with the
+	// messages of the same output (to read only: fault injection picks the writes whose
+	// messages promise something). It runs inside the peer's Ready: it may schedule scenario
+	// actions (At, After) but must not crash or restart anything itself.
+	OnWrite func(addr string, msgs []core.Msg)
 
 	// Counters over the whole run.
 	Writes, Syncs   int // batches written, syncs completed
@@ -87,6 +93,9 @@ func UseLazyDisk(s *Sim[core.Msg], cfg LazyDiskConfig) (*LazyDisk, error) {
 	}
 	if cfg.SyncMin <= 0 || cfg.SyncMax < cfg.SyncMin {
 		return nil, fmt.Errorf("sim lazy disk: sync delay range [%v, %v] is not positive and ordered", cfg.SyncMin, cfg.SyncMax)
+	}
+	if cfg.Unbound == nil {
+		cfg.Unbound = core.Msg.Unbound
 	}
 	l := &LazyDisk{s: s, cfg: cfg, logs: map[*Disk]*diskLog{}}
 	inner := s.cfg.New

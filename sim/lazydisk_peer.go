@@ -77,7 +77,7 @@ func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 				p.startSync()
 			}
 			if z.disk.OnWrite != nil {
-				z.disk.OnWrite(p.Addr)
+				z.disk.OnWrite(p.Addr, out.Msgs)
 			}
 		}
 		var local []core.Msg
@@ -86,7 +86,7 @@ func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 			switch {
 			case m.Dst() == p.Addr:
 				local = append(local, m)
-			case m.Unbound() || z.disk.cfg.Unordered:
+			case z.disk.cfg.Unbound(m) || z.disk.cfg.Unordered:
 				msgs = append(msgs, m)
 			default:
 				kept = append(kept, m)
