@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/detrans/detrans/core"
 	"github.com/detrans/detrans/ring"
 	"github.com/detrans/detrans/sim"
 	"github.com/detrans/detrans/txn"
@@ -51,21 +52,32 @@ func (w *World) powerCycle(addr string, d time.Duration, process bool) {
 			if err := w.Restart(addr); err != nil {
 				w.fail(err)
 			}
+			// The restart moves replicas back: strike a peer as it writes a view-change step.
+			if w.chance(0.5) {
+				w.armPowerLossAt(w.RandomLive(), w.between(50*time.Millisecond, time.Second), 3*time.Second, (len(w.Addrs)-1)/2, viewChange)
+			}
 		}
 	})
 }
 
-// armedLoss is a power loss that strikes at a peer's next write.
+// armedLoss is a power loss that strikes at a peer's next write (of a kind).
 type armedLoss struct {
 	gen   uint64
 	down  time.Duration // how long the peer stays off
 	limit int           // the loss waits while limit or more peers are unavailable
+	only  func(txn.MsgType) bool
 }
 
 // armPowerLoss powers addr off right after its next write (before that write can be synced:
 // the most damaging moment, when what the write promises may already have left as an unbound
 // message) and restarts it after down. If addr writes nothing within wait, it loses power then.
 func (w *World) armPowerLoss(addr string, down, wait time.Duration, limit int) {
+	w.armPowerLossAt(addr, down, wait, limit, nil)
+}
+
+// armPowerLossAt is armPowerLoss for a write whose output carries a transaction message of a
+// type only accepts (nil: any write).
+func (w *World) armPowerLossAt(addr string, down, wait time.Duration, limit int, only func(txn.MsgType) bool) {
 	if addr == "" || w.down[addr] || w.healed {
 		return
 	}
@@ -74,7 +86,7 @@ func (w *World) armPowerLoss(addr string, down, wait time.Duration, limit int) {
 	}
 	w.armGen++
 	gen := w.armGen
-	w.armed[addr] = armedLoss{gen: gen, down: down, limit: limit}
+	w.armed[addr] = armedLoss{gen: gen, down: down, limit: limit, only: only}
 	w.S.After(wait, func() {
 		if a, ok := w.armed[addr]; ok && a.gen == gen {
 			delete(w.armed, addr)
@@ -83,12 +95,23 @@ func (w *World) armPowerLoss(addr string, down, wait time.Duration, limit int) {
 	})
 }
 
-func (w *World) onWrite(addr string) {
+func (w *World) onWrite(addr string, msgs []core.Msg) {
 	a, ok := w.armed[addr]
 	if !ok {
 		return
 	}
+	if a.only != nil && !slices.ContainsFunc(msgs, func(m core.Msg) bool { return m.Txn != nil && a.only(m.Txn.Type) }) {
+		return
+	}
 	delete(w.armed, addr)
+	if w.Struck == nil {
+		w.Struck = map[string]int{}
+	}
+	for _, m := range msgs {
+		if m.Txn != nil && !m.Txn.Unbound() && m.Dst() != addr {
+			w.Struck[m.Txn.Type.String()]++
+		}
+	}
 	// Right after the Ready that wrote, before anything else happens: inside Ready the peer
 	// must not be crashed.
 	w.S.At(w.S.Now(), func() { w.strike(addr, a) })
@@ -98,6 +121,20 @@ func (w *World) strike(addr string, a armedLoss) {
 	if w.Unavailable() < a.limit {
 		w.powerCycle(addr, a.down, false)
 	}
+}
+
+// promises is true for the transaction messages that show or promise replica, acceptor or
+// view state (every one node/ holds for the sync).
+func promises(t txn.MsgType) bool { return !(txn.Message{Type: t}).Unbound() }
+
+// viewChange is true for the messages of a view change: promises, acceptances, the chosen view
+// and the state transfer's replies.
+func viewChange(t txn.MsgType) bool {
+	switch t {
+	case txn.MsgVPromise, txn.MsgVAccepted, txn.MsgVChosen, txn.MsgPullReply:
+		return true
+	}
+	return false
 }
 
 // groupMembers lists the distinct members of group g as the first running peer that serves it
@@ -142,6 +179,10 @@ func (w *World) placement() (txn.Placement, bool) {
 //   - 5% of commits power off their transaction manager 0–10 ms after it started (mid-commit);
 //   - 8% of acknowledged commits power off one or two members of a written key's replica group
 //     0–2 ms after the client was told (right after the commit);
+//   - every 0.5–2 s a random peer loses power right after its next write whose output holds a
+//     promise (a vote, an acceptance, a decision, a reply that shows state, a view-change
+//     step), and after half the restarts a random peer right after its next view-change write
+//     (a restart moves replicas back);
 //   - storms: one, two or (of 7 peers) all three members of a random replica group are
 //     power-cycled 2–5 times in a row (down 20–400 ms, up 100–800 ms).
 //
@@ -180,6 +221,15 @@ func MachineCrashes() Faults {
 							}
 						})
 					}
+				})
+			}
+			for t := from; ; {
+				t = t.Add(w.between(500*time.Millisecond, 2*time.Second))
+				if t >= to {
+					break
+				}
+				w.S.At(t, func() {
+					w.armPowerLossAt(w.RandomLive(), w.between(50*time.Millisecond, 2*time.Second), time.Second, maxDown, promises)
 				})
 			}
 			for t := from; ; {

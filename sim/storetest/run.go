@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/detrans/detrans/core"
@@ -57,6 +58,12 @@ func (r *Result) Summary() string {
 	if l := r.World.Lazy; l != nil {
 		s += fmt.Sprintf("; disk: %d writes, %d syncs, %d machine crashes lost %d unsynced batches, %d recovered by restarts",
 			l.Writes, l.Syncs, r.World.MachineCrashes, l.Lost, l.Recovered)
+		var kinds []string
+		for k, n := range r.World.Struck {
+			kinds = append(kinds, fmt.Sprintf("%s=%d", k, n))
+		}
+		slices.Sort(kinds) // map order must not leak
+		s += fmt.Sprintf("; struck right after writes holding %v", kinds)
 	}
 	return s
 }

@@ -36,6 +36,9 @@ type World struct {
 
 	// MachineCrashes counts the power losses injected (MachineCrash).
 	MachineCrashes int
+	// Struck counts, by message kind, the held messages of the writes that armed power losses
+	// struck right after (what the peer was about to promise when it lost power).
+	Struck map[string]int
 
 	armed  map[string]armedLoss // power losses waiting for the peer's next write
 	armGen uint64
