@@ -168,3 +168,59 @@ func TestWatchDeliversCommittedVersionsInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestPartitionedEditorsConvergeAndEveryConflictIsMerged: b is cut off from a and c while both
+// a and b append to the same key; a commits at once, b's edits wait. After the heal both end
+// with the same value holding every edit, and b's merge rule ran for each of its edits (each
+// conflicted with what a committed meanwhile, directly or through its own rebased predecessor).
+func TestPartitionedEditorsConvergeAndEveryConflictIsMerged(t *testing.T) {
+	cfg := mirrorConfig(t)
+	cfg.Found = true
+	a := startNode(t, cfg)
+	b := startNode(t, withBoot(mirrorConfig(t), a))
+	c := startNode(t, withBoot(mirrorConfig(t), a))
+	nodes := []*Node{a, b, c}
+	for _, n := range nodes {
+		require.NoError(t, n.WaitJoined(context.Background()))
+	}
+	waitSettled(t, nodes)
+	appendEdit(t, a, "shared", 0)
+	waitSynced(t, a, "first edit")
+	eventually(t, 30*time.Second, "b sees the first edit", func() (bool, string) {
+		v, _ := b.View(context.Background(), "shared")
+		return string(v.Data) == ",0", fmt.Sprintf("b has %q", v.Data)
+	})
+	require.NoError(t, b.Block(a.PeerID(), c.PeerID()))
+	require.NoError(t, a.Block(b.PeerID()))
+	require.NoError(t, c.Block(b.PeerID()))
+	const each = 15
+	for i := 1; i <= each; i++ {
+		appendEdit(t, a, "shared", 2*i)
+		appendEdit(t, b, "shared", 2*i+1)
+	}
+	waitSynced(t, a, "a commits on the majority side")
+	require.Equal(t, each, b.Sync().Pending, "b's edits wait while it is cut off")
+
+	for _, n := range nodes {
+		require.NoError(t, n.Heal())
+	}
+	for _, n := range nodes {
+		waitSynced(t, n, "drained after the heal")
+	}
+	eventually(t, 30*time.Second, "views converge", func() (bool, string) {
+		va, _ := a.View(context.Background(), "shared")
+		vb, _ := b.View(context.Background(), "shared")
+		return string(va.Data) == string(vb.Data), fmt.Sprintf("a=%q b=%q", va.Data, vb.Data)
+	})
+	v, err := a.Get(context.Background(), []byte("shared"))
+	require.NoError(t, err)
+	for i := 0; i <= 2*each+1; i++ {
+		if i == 1 {
+			continue // edits are 0, then 2i (a) and 2i+1 (b) for i ≥ 1
+		}
+		require.Contains(t, string(v.Value)+",", fmt.Sprintf(",%d,", i), "edit %d survived", i)
+	}
+	sb := b.Sync()
+	require.Zero(t, sb.Dropped+a.Sync().Dropped, "nothing dropped")
+	require.Equal(t, each, sb.Merged, "b's rule merged each of its edits")
+}
