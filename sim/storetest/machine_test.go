@@ -15,12 +15,13 @@ import (
 
 var (
 	tally          = flag.Int("storetest.tally", 0, "TestMachineCrashesTally: run this many seeds and count the failures by kind instead of failing")
+	tallyFrom      = flag.Int64("storetest.tallyfrom", 1, "TestMachineCrashesTally: the first seed")
 	tallyUnordered = flag.Bool("storetest.unordered", false, "TestMachineCrashesTally: plant the unordered-disk bug (sim.LazyDiskConfig.Unordered)")
 )
 
-// TestMachineCrashesTally is the soak of the machine-crash family: it runs seeds 1..N (on every
+// TestMachineCrashesTally is the soak of the machine-crash family: it runs N seeds (on every
 // core) and reports how many failed and which, by kind of violation, without failing on the
-// first. Off unless -storetest.tally=N.
+// first. Off unless -storetest.tally=N; -storetest.tallyfrom=S starts at seed S instead of 1.
 //
 //	go test ./sim/storetest -run TestMachineCrashesTally -storetest.tally=2000 -timeout 2h -v
 func TestMachineCrashesTally(t *testing.T) {
@@ -74,7 +75,7 @@ func TestMachineCrashesTally(t *testing.T) {
 			}
 		}()
 	}
-	for s := int64(1); s <= int64(*tally); s++ {
+	for s := *tallyFrom; s < *tallyFrom+int64(*tally); s++ {
 		seeds <- s
 	}
 	close(seeds)
