@@ -685,8 +685,9 @@ join), long (even, apart 3 min more), loopy+D / loopy (one successor cycle wrapp
 k times, with / without one Detect). sides = ok if each group of the split was one ring of its
 own at the heal (3 min limit), else "x!" with x the nodes whose successor within their group was
 wrong, or "x?" if moreover a group fell into parts whose nodes know nothing of each other (no
-node's tables or partition layer hold a node of another part: nothing can join them); apart = how long the groups were apart, virtual (passive nodes are probed with a per-entry
-backoff capped at 3 s within a budget of 2 probes per γ, whatever the length of the split).
+node's tables or partition layer hold a node of another part: nothing can join them); apart =
+how long the groups were apart, virtual (passive nodes are probed with a per-entry backoff
+capped at 3 s within a budget of 2 probes per γ, whatever the length of the split).
 wall = wall-clock time of the row (setup included), for planning runs only.
      N  F  k scenario sides apart  γ to ring  msgs/node  nodes  lookups                                     wall
 `
