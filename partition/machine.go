@@ -197,13 +197,18 @@ func (m *Machine) Tick(now ring.Time) {
 		m.probeRound(now)
 	}
 	if len(m.queue) > 0 && now >= m.nextRound {
-		m.nextRound = now.Add(m.cfg.Period)
-		for i := 0; i < m.cfg.Fanout && len(m.queue) > 0; i++ {
-			ref := m.queue[0]
-			m.queue = m.queue[1:]
-			if !m.r.InView(ref.Addr) {
-				m.mlookup(ref, 0)
-			}
+		m.round(now)
+	}
+}
+
+// round takes up to Fanout queued foreign nodes and starts the next round a period later.
+func (m *Machine) round(now ring.Time) {
+	m.nextRound = now.Add(m.cfg.Period)
+	for i := 0; i < m.cfg.Fanout && len(m.queue) > 0; i++ {
+		ref := m.queue[0]
+		m.queue = m.queue[1:]
+		if !m.r.InView(ref.Addr) {
+			m.mlookup(ref, 0)
 		}
 	}
 }
@@ -294,7 +299,9 @@ func (m *Machine) detected(now ring.Time, ref ring.NodeRef, more []ring.NodeRef)
 		m.queue = append(m.queue, r)
 	}
 	if len(m.queue) > 0 && m.nextRound <= now {
-		m.nextRound = now // take them up at the next tick
+		// At once: a detection can arrive after this instant's Tick ran (ring events), and a
+		// round left due now would ask the driver for a tick at the time it just ticked.
+		m.round(now)
 	}
 }
 
