@@ -16,6 +16,11 @@ import (
 //     others intersect every such majority; writes from before e are on every ready member.
 // Items merge by highest version; locks travel with the data, and we ask the acceptors about
 // every lock we saw, so a transaction that was deciding while the view changed still reaches us.
+// An item holds one lock, so when two sources hold locks of different transactions for the same
+// new version (both prepared from the same version; at most one can commit) we cannot keep both,
+// and the one we dropped may be the one that commits — with a decision that, if recovered, carries
+// no values. The pull then does not finish: it asks every source again a little later, by when
+// the holders have applied or released their locks (they ask the acceptors themselves).
 
 const pullPage = 256 << 10 // bytes of values per pull reply
 
@@ -27,16 +32,19 @@ type pull struct {
 	after  map[string][]byte // next page start per member
 	asked  map[store.TxID]bool
 	next   Time
+	self   bool              // our own data counts as one source
+	rivals map[string]uint64 // key → new version two transactions' locks competed for
 }
 
 func (m *Machine) startPull(now Time, target, source View) {
 	g := target.Group
 	gs := m.groups[g]
-	p := &pull{target: target.Clone(), source: source.Clone(), done: map[string]bool{}, after: map[string][]byte{}, asked: map[store.TxID]bool{}}
+	p := &pull{target: target.Clone(), source: source.Clone(), done: map[string]bool{}, after: map[string][]byte{}, asked: map[store.TxID]bool{}, rivals: map[string]uint64{}}
 	m.pulls[g] = p
 	if source.Epoch < target.Epoch {
 		p.need = source.Quorum()
 		if source.Has(m.self.Addr) && gs.readyEpoch >= source.Epoch {
+			p.self = true
 			p.done[m.self.Addr] = true
 		}
 	} else {
@@ -156,6 +164,9 @@ func (m *Machine) onPullReply(now Time, msg Message) {
 				p.asked[store.TxID(w.Lock)] = true
 				m.askOutcome(now, w.Lock, w.LockRef)
 			}
+			if w.Target > it.Version && it.Lock.Held() && w.Target == it.Lock.Target && store.TxID(w.Lock) != it.Lock.Tx {
+				p.rivals[k] = w.Target
+			}
 			// Keep the lock that could still matter (installing above what we have).
 			if w.Target > it.Version && (!it.Lock.Held() || w.Target > it.Lock.Target) {
 				it.Lock = store.Lock{Tx: store.TxID(w.Lock), Write: w.LockW, NewValue: w.LockVal, NewDeleted: w.LockDel, Target: w.Target, Meta: w.LockRef}
@@ -184,6 +195,17 @@ func (m *Machine) onPullReply(now Time, msg Message) {
 	m.finishPull(now, p)
 }
 
+// rivalsLeft reports whether a key still lacks the version two transactions competed for.
+func (m *Machine) rivalsLeft(p *pull) bool {
+	gs := m.groups[p.target.Group]
+	for k, target := range p.rivals {
+		if it := gs.items[k]; it == nil || it.Version < target {
+			return true
+		}
+	}
+	return false
+}
+
 // askLocks asks about the locks we already hold in the group (our own data may be stale).
 func (m *Machine) askLocks(now Time, p *pull, gs *group) {
 	for _, k := range keysOf(gs.items) {
@@ -195,9 +217,21 @@ func (m *Machine) askLocks(now Time, p *pull, gs *group) {
 	}
 }
 
-// finishPull installs the target view once a majority of the source answered.
+// finishPull installs the target view once a majority of the source answered and no two
+// transactions' locks still compete for a version we do not have.
 func (m *Machine) finishPull(now Time, p *pull) bool {
 	if len(p.done) < p.need {
+		return false
+	}
+	if m.rivalsLeft(p) {
+		// Ask everyone again once the holders had time to learn the outcomes.
+		p.rivals = map[string]uint64{}
+		p.done = map[string]bool{}
+		if p.self {
+			p.done[m.self.Addr] = true
+		}
+		p.after = map[string][]byte{}
+		p.next = now.Add(20 * m.cfg.RetryInterval)
 		return false
 	}
 	delete(m.pulls, p.target.Group)
