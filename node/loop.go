@@ -166,6 +166,11 @@ func (n *Node) flush() {
 		local := n.takeLocal(&out)
 		n.sendUnbound(&out)
 		if len(out.Msgs)+len(out.RingEvents)+len(out.TxnEvents)+len(out.Changes) > 0 {
+			for _, m := range out.Msgs {
+				if m.Dst() != n.self.Addr {
+					n.held[m.Dst()]++
+				}
+			}
 			n.pending = append(n.pending, pendingOut{need: n.appliedSeq.Load(), out: out})
 		}
 		if round == 0 {
@@ -200,14 +205,24 @@ func (n *Node) takeLocal(out *core.Output) []core.Msg {
 // sendUnbound sends at once the messages of out that depend on no write (core.Msg.Unbound):
 // a read request or a prepare should not wait behind an fsync of other transactions' votes, which
 // under load added up to two fsyncs to every read-modify-write.
+//
+// Messages to one peer still leave in the order they were made: one that would overtake a held
+// message to the same peer waits with it. Protocols may count on that order for speed if not for
+// safety — the outbox's next prepare overtaking the previous transaction's decide met that
+// decide's lock on the outbox marker and aborted, over and over.
 func (n *Node) sendUnbound(out *core.Output) {
+	var blocked map[string]bool // destinations of messages kept back from this output
 	kept := out.Msgs[:0]
 	for _, m := range out.Msgs {
-		if m.Unbound() {
+		if m.Unbound() && n.held[m.Dst()] == 0 && !blocked[m.Dst()] {
 			n.send(m)
-		} else {
-			kept = append(kept, m)
+			continue
 		}
+		if blocked == nil {
+			blocked = map[string]bool{}
+		}
+		blocked[m.Dst()] = true
+		kept = append(kept, m)
 	}
 	out.Msgs = kept
 }
@@ -231,6 +246,9 @@ func (n *Node) release() bool {
 			if m.Dst() == n.self.Addr {
 				local = append(local, m)
 				continue
+			}
+			if n.held[m.Dst()]--; n.held[m.Dst()] <= 0 {
+				delete(n.held, m.Dst())
 			}
 			n.send(m)
 		}

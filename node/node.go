@@ -56,6 +56,7 @@ type Node struct {
 	syncDone   chan struct{}
 	syncerDone chan struct{}
 	pending    []pendingOut
+	held       map[string]int // messages per destination waiting in pending (loop only)
 	writers    *writers
 	pings      *pinger
 
@@ -133,6 +134,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		nearby:     map[string]bool{},
 		lookups:    map[uint64]chan lookupReply{},
 		ops:        map[uint64]chan txn.Event{},
+		held:       map[string]int{},
 	}
 	n.self = ring.NodeRef{ID: ring.HashKey([]byte(h.ID().String())), Addr: h.ID().String(), Inc: inc}
 	n.log = n.log.With("peer", shortPeer(h.ID().String()))
