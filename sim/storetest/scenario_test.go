@@ -74,12 +74,9 @@ const machineSeeds = 60
 
 // TestMachineCrashes: power losses on lazily synced disks (node/'s group commit).
 //
-// Known failures (at 4931279, of seeds 1..8000): seeds 1796 (register) and 5099 (bank). Both are
-// one txn bug, not the driver's ordering: a new view member's pull keeps one lock per key (the
-// first seen of equal Target), so the write lock of an in-doubt transaction can be dropped for a
-// competing one; its TM lost power, recovery decides commit without values, and the new view's
-// majority, lacking the lock, cannot apply it and lets a later transaction commit at the same
-// version (1796: two values at r1 v27; 5099: half a transfer lost, the audit sees 409).
+// Seeds 1796 and 5099 (of 1..8000) found a txn state-transfer bug, fixed in 5e156e6 and pinned
+// by TestMachineCrashesFoundSeeds: a new view member's pull kept one of two competing locks for a
+// version, and the dropped one could commit through recovery without values.
 func TestMachineCrashes(t *testing.T) { runFamily(t, machineSeeds, MachineCrashes()) }
 
 // TestScenarioReplays: a seed is a trace; the same seed gives the same run.
