@@ -168,42 +168,7 @@ func TestFalseDetectionIsCheap(t *testing.T) {
 // 5–60 s, churn while the rings merge (one crash, one new peer), and writes from both sides
 // during the split. After the heal: one ring, settled replica groups, and every acknowledged
 // write readable. 100 seeds in CI; -seeds=N for more.
-func TestMergeSeeds(t *testing.T) {
-	simtest.Seeds(t, 100, func(t *testing.T, seed int64) {
-		r := rand.New(rand.NewPCG(uint64(seed), 9))
-		n, k := 12+r.IntN(12), 2+r.IntN(2)
-		m := splitWorld(t, seed, n, k, mergeConfig(1+r.IntN(4)))
-		// Writes from every side; only acknowledged ones must survive.
-		acked := map[string]string{}
-		w := newWriter(m.s)
-		for i := range 12 {
-			g := m.groups[i%len(m.groups)]
-			key, val := fmt.Sprint("k", i), fmt.Sprint("v", i, "-side", i%len(m.groups))
-			if w.put(t, g[r.IntN(len(g))], key, val) {
-				acked[key] = val
-			}
-		}
-		m.s.RunFor(time.Duration(5+r.IntN(55)) * time.Second)
-		// Churn during the merge.
-		victim := m.names[1+r.IntN(n-1)]
-		m.s.Heal()
-		require.NoError(t, m.s.Crash(victim))
-		m.names = slices.DeleteFunc(m.names, func(s string) bool { return s == victim })
-		newcomer := fmt.Sprint("n", n)
-		require.NoError(t, m.s.Start(newcomer, m.names[0], m.names[1]))
-		m.names = append(m.names, newcomer)
-		var last error
-		ok := m.s.WaitFor(func() bool { last = ringsOK(m.s, [][]string{m.names}); return last == nil }, time.Second, m.s.Now().Add(3*time.Minute))
-		require.True(t, ok, "no single ring after the heal: %v", last)
-		ok = m.s.WaitFor(func() bool { last = CheckPeersSettled(m.s); return last == nil }, time.Second, m.s.Now().Add(3*time.Minute))
-		require.True(t, ok, "replica groups did not settle: %v", last)
-		for key, val := range acked {
-			got, found := w.get(t, m.names[r.IntN(len(m.names))], key)
-			require.True(t, found, "acknowledged write of %s lost", key)
-			require.Equal(t, val, got, "key %s", key)
-		}
-	})
-}
+func TestMergeSeeds(t *testing.T) { simtest.Seeds(t, 100, mergeSeedsRun) }
 
 // writer runs simple client operations on peers and waits for them in virtual time.
 type writer struct{ s *Sim[core.Msg] }
