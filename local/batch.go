@@ -35,7 +35,7 @@ func (m *Machine) nextBatch() (flight, txn.TxSpec) {
 	var order []string
 	size, n := 0, 0
 	for _, e := range m.entries {
-		if n == maxBatchEntries || (n > 0 && (e.Stale || e.Seq <= m.singleUntil)) {
+		if n == maxBatchEntries || (n > 0 && (e.Stale || m.entries[0].Seq <= m.singleUntil)) {
 			break
 		}
 		if n > 0 && !m.fitsBatch(e, base, final, in) {
