@@ -131,7 +131,7 @@ func (p *Peer) Ready() Output {
 		out.Msgs = append(out.Msgs, Msg{Part: &pm[i]})
 	}
 	out.RingEvents = ro.Events
-	out.Wake = minWake(ro.Wake, pw)
+	out.Wake = MinWake(ro.Wake, pw)
 	// The outbox reacts to store events by making new store requests, whose output is
 	// collected in the next pass; a few passes always settle (each answer is consumed once).
 	for pass := 0; pass < 8; pass++ {
@@ -140,7 +140,7 @@ func (p *Peer) Ready() Output {
 			out.Msgs = append(out.Msgs, Msg{Txn: &to.Msgs[i]})
 		}
 		out.Persist = merge(out.Persist, to.Persist)
-		out.Wake = minWake(out.Wake, to.Wake)
+		out.Wake = MinWake(out.Wake, to.Wake)
 		for _, ev := range to.Events {
 			switch {
 			case ev.Kind == txn.EvChange:
@@ -154,7 +154,7 @@ func (p *Peer) Ready() Output {
 		lo := p.Local.Ready()
 		out.Persist = merge(out.Persist, lo.Persist)
 		out.Changes = append(out.Changes, lo.Changes...)
-		out.Wake = minWake(out.Wake, lo.Wake)
+		out.Wake = MinWake(out.Wake, lo.Wake)
 		if len(to.Msgs) == 0 && len(to.Events) == 0 {
 			break
 		}
@@ -170,7 +170,8 @@ func merge(a, b *store.Batch) *store.Batch {
 	return a
 }
 
-func minWake(a, b ring.Time) ring.Time {
+// MinWake is the earlier of two wake times, where 0 means "no wake".
+func MinWake(a, b ring.Time) ring.Time {
 	switch {
 	case a == 0:
 		return b

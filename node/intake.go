@@ -33,7 +33,6 @@ type intakeRec struct {
 
 // restore queues the intake records a previous run left in st and continues their numbering.
 func (q *intake) restore(ctx context.Context, st *store.Store) error {
-	q.sig = make(chan struct{}, 1)
 	return st.MetaRange(ctx, local.IntakePrefix, func(name string, b []byte) error {
 		seq, err := strconv.ParseUint(strings.TrimPrefix(name, local.IntakePrefix), 10, 64)
 		if err != nil {

@@ -135,6 +135,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		lookups:    map[uint64]chan lookupReply{},
 		ops:        map[uint64]chan txn.Event{},
 		held:       map[string]int{},
+		intake:     intake{sig: make(chan struct{}, 1)},
 	}
 	n.self = ring.NodeRef{ID: ring.HashKey([]byte(h.ID().String())), Addr: h.ID().String(), Inc: inc}
 	n.log = n.log.With("peer", shortPeer(h.ID().String()))

@@ -126,7 +126,7 @@ func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 	if z.more {
 		return msgs, p.now
 	}
-	return msgs, minWake(z.coreWake, z.syncAt)
+	return msgs, core.MinWake(z.coreWake, z.syncAt)
 }
 
 // release hands out the pending outputs whose writes are durable, in order.
@@ -145,14 +145,4 @@ func (p *Peer) release(msgs []core.Msg, events int) ([]core.Msg, int) {
 		z.pending = append(z.pending[:0], z.pending[i:]...)
 	}
 	return msgs, events
-}
-
-func minWake(a, b ring.Time) ring.Time {
-	switch {
-	case a == 0:
-		return b
-	case b == 0 || a < b:
-		return a
-	}
-	return b
 }

@@ -21,14 +21,7 @@ func TestStaleOwnerKeepsGroupSize(t *testing.T) { forSeeds(t, testStaleOwnerKeep
 func testStaleOwnerKeepsGroupSize(t *testing.T, seed uint64) {
 	cfg := testConfig()
 	c := newCluster(t, seed, cfg)
-	names := []string{"a"}
-	c.start("a", true)
-	for i := range 17 {
-		name := fmt.Sprint("n", i)
-		names = append(names, name)
-		c.start(name, false)
-	}
-	c.waitConverged(60 * time.Second)
+	names := startEighteen(c)
 
 	g, sides := splitAcrossMembers(t, c, names)
 	v, _ := c.nodes[sides[0][0]].m.Installed(g)
@@ -122,14 +115,7 @@ func TestLoneStaleOwnerKeepsGroupSize(t *testing.T) { forSeeds(t, testLoneStaleO
 
 func testLoneStaleOwnerKeepsGroupSize(t *testing.T, seed uint64) {
 	c := newCluster(t, seed, testConfig())
-	names := []string{"a"}
-	c.start("a", true)
-	for i := range 17 {
-		name := fmt.Sprint("n", i)
-		names = append(names, name)
-		c.start(name, false)
-	}
-	c.waitConverged(60 * time.Second)
+	names := startEighteen(c)
 	g, sides := splitAcrossMembers(t, c, names)
 	v, _ := c.nodes[sides[0][0]].m.Installed(g)
 	s1 := v.Slots[1].Addr
@@ -153,4 +139,17 @@ func testLoneStaleOwnerKeepsGroupSize(t *testing.T, seed uint64) {
 	c.heal()
 	c.crash(members[len(members)-1].Addr)
 	c.waitConverged(60 * time.Second)
+}
+
+// startEighteen starts a founder and 17 joiners and waits until their views follow the ring.
+func startEighteen(c *cluster) []string {
+	names := []string{"a"}
+	c.start("a", true)
+	for i := range 17 {
+		name := fmt.Sprint("n", i)
+		names = append(names, name)
+		c.start(name, false)
+	}
+	c.waitConverged(60 * time.Second)
+	return names
 }
