@@ -55,6 +55,16 @@ func (m Msg) Unbound() bool {
 	return m.Ring != nil || m.Part != nil
 }
 
+// StepAtOnce reports whether a driver may feed m, addressed to its own sender, back into it
+// before the writes made before it are durable: ring and partition messages always, transaction
+// messages as txn.Message.StepAtOnce says.
+func (m Msg) StepAtOnce() bool {
+	if m.Txn != nil {
+		return m.Txn.StepAtOnce()
+	}
+	return true
+}
+
 // Dst is the receiver's address.
 func (m Msg) Dst() string {
 	if m.Ring != nil {

@@ -143,12 +143,18 @@ func (n *Node) do(ctx context.Context, f func(now ring.Time)) error {
 // Messages that depend on no write (core.Msg.Unbound: requests such as reads and prepares) go
 // out at once too.
 //
-// Messages to this peer itself are stepped at once, before the sync: they never leave the
-// process, what they change is written after the batch they follow (the log keeps the order,
-// so a sync that covers the later write covers the earlier), and whatever they make visible
-// outside waits for a sync that covers both. A crash before the sync loses them together with
-// the state that sent them. This saves one fsync per self-addressed step, e.g. a replica that
-// is also an acceptor of its own vote in Paxos Commit.
+// Messages to this peer itself are stepped at once, before the sync (all but those
+// core.Msg.StepAtOnce keeps back): they never leave the process, what they change is written
+// after the batch they follow (the log keeps the order, so a sync that covers the later write
+// covers the earlier), and whatever they make visible outside waits for a sync that covers both.
+// A crash before the sync loses them together with the state that sent them. This saves one
+// fsync per self-addressed step, e.g. a replica that is also an acceptor of its own vote in
+// Paxos Commit.
+//
+// A write only some held output depends on asks for a sync; the rest (a replica applying a
+// decision, an acceptor recording one) waits for the next sync someone needs, or for the
+// syncer's lazy round (lazySync): they can be rebuilt from what is durable, and at most one
+// fsync per round trip is what keeps commit latency low when there is nothing to group.
 func (n *Node) flush() {
 	for round := 0; round < maxLocalRounds; round++ {
 		out := n.p.Ready()
@@ -158,20 +164,21 @@ func (n *Node) flush() {
 				return
 			}
 			n.appliedSeq.Add(1)
-			select {
-			case n.syncReq <- struct{}{}:
-			default:
-			}
 		}
 		local := n.takeLocal(&out)
 		n.sendUnbound(&out)
+		n.handUnboundEvents(&out)
 		if len(out.Msgs)+len(out.RingEvents)+len(out.TxnEvents)+len(out.Changes) > 0 {
 			for _, m := range out.Msgs {
 				if m.Dst() != n.self.Addr {
 					n.held[m.Dst()]++
 				}
 			}
-			n.pending = append(n.pending, pendingOut{need: n.appliedSeq.Load(), out: out})
+			need := n.appliedSeq.Load()
+			n.pending = append(n.pending, pendingOut{need: need, out: out})
+			if need > n.synced.Load() {
+				n.requestSync()
+			}
 		}
 		if round == 0 {
 			n.publishLocal(nil) // sync-state watchers: the counts may have changed
@@ -187,12 +194,34 @@ func (n *Node) flush() {
 	n.log.Warn("peer kept sending to itself; deferring the rest to the next iteration")
 }
 
-// takeLocal removes the messages addressed to this peer from out and returns them.
+// handUnboundEvents hands out at once the events that depend on no write (txn.Event.Unbound:
+// a read's result, a commit's outcome) and leaves the rest in out.
+func (n *Node) handUnboundEvents(out *core.Output) {
+	kept := out.TxnEvents[:0]
+	for _, ev := range out.TxnEvents {
+		if ev.Unbound() {
+			n.handleTxnEvent(ev)
+		} else {
+			kept = append(kept, ev)
+		}
+	}
+	out.TxnEvents = kept
+}
+
+func (n *Node) requestSync() {
+	select {
+	case n.syncReq <- struct{}{}:
+	default:
+	}
+}
+
+// takeLocal removes the messages addressed to this peer that it may step at once from out and
+// returns them.
 func (n *Node) takeLocal(out *core.Output) []core.Msg {
 	var local []core.Msg
 	kept := out.Msgs[:0]
 	for _, m := range out.Msgs {
-		if m.Dst() == n.self.Addr {
+		if m.Dst() == n.self.Addr && m.StepAtOnce() {
 			local = append(local, m)
 		} else {
 			kept = append(kept, m)
@@ -270,13 +299,24 @@ func (n *Node) release() bool {
 	return stepped
 }
 
-// syncer makes the store's log durable whenever the loop wrote to it, and tells the loop how far
-// it got. One fsync covers every write made before it started.
+// lazySync is how long a write that nothing waits for may stay unsynced, at most (plus one
+// fsync): it bounds what a power loss makes the peer rebuild, not what it may lose.
+const lazySync = 50 * time.Millisecond
+
+// syncer makes the store's log durable when the loop asks (output waits for a write), or every
+// lazySync when writes nothing waits for are pending, and tells the loop how far it got. One
+// fsync covers every write made before it started.
 func (n *Node) syncer() {
 	defer close(n.syncerDone)
+	lazy := time.NewTicker(lazySync)
+	defer lazy.Stop()
 	for {
 		select {
 		case <-n.syncReq:
+		case <-lazy.C:
+			if n.appliedSeq.Load() <= n.synced.Load() {
+				continue
+			}
 		case <-n.quit:
 			return
 		}

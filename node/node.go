@@ -303,6 +303,10 @@ func (n *Node) shutdown() error {
 		errs = append(errs, fmt.Errorf("close host: %w", err))
 	}
 	n.intake.close()
+	// Writes nothing waited for may be unsynced still (lazySync): a clean stop leaves them on disk.
+	if err := n.store.Sync(context.Background()); err != nil {
+		errs = append(errs, fmt.Errorf("sync store: %w", err))
+	}
 	if err := n.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}

@@ -13,7 +13,8 @@ import (
 
 // TestUnboundMessagesKeepPerPeerOrder: a message that may leave before the fsync does so only
 // if nothing to the same peer is held; otherwise it waits and leaves after what was made before
-// it (the outbox's next prepare must not overtake the previous transaction's decide).
+// it (a replica's next vote to an acceptor must not overtake the one before, nor a prepare the
+// vote made before it).
 func TestUnboundMessagesKeepPerPeerOrder(t *testing.T) {
 	a, x, y := startNode(t, testConfig(t)), startNode(t, testConfig(t)), startNode(t, testConfig(t))
 	msg := func(to *Node, ty txn.MsgType) core.Msg {
@@ -22,13 +23,13 @@ func TestUnboundMessagesKeepPerPeerOrder(t *testing.T) {
 	var sent uint64
 	var kept []core.Msg
 	require.NoError(t, a.do(context.Background(), func(ring.Time) {
-		a.held[x.self.Addr] = 1 // a decide to x waits for its fsync
+		a.held[x.self.Addr] = 1 // a vote to x waits for its fsync
 		before := a.counters.msgsSent.Load()
 		out := core.Output{Msgs: []core.Msg{
-			msg(x, txn.MsgPrepare), // held back behind x's decide
+			msg(x, txn.MsgPrepare), // held back behind x's vote
 			msg(y, txn.MsgRead),    // nothing held for y: leaves now
-			msg(y, txn.MsgDecide),  // bound
-			msg(y, txn.MsgPrepare), // made after y's decide: waits for it
+			msg(y, txn.MsgVote),    // bound
+			msg(y, txn.MsgPrepare), // made after y's vote: waits for it
 		}}
 		a.sendUnbound(&out)
 		sent, kept = a.counters.msgsSent.Load()-before, out.Msgs
@@ -40,7 +41,7 @@ func TestUnboundMessagesKeepPerPeerOrder(t *testing.T) {
 		got = append(got, m.Txn.Type.String()+"→"+shortPeer(m.Dst()))
 	}
 	require.Equal(t, []string{
-		"prepare→" + shortPeer(x.self.Addr), "decide→" + shortPeer(y.self.Addr), "prepare→" + shortPeer(y.self.Addr),
+		"prepare→" + shortPeer(x.self.Addr), "vote→" + shortPeer(y.self.Addr), "prepare→" + shortPeer(y.self.Addr),
 	}, got)
 }
 

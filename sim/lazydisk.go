@@ -18,8 +18,11 @@ import (
 // store (Boot.Disk.Store). Output is handled as node/ handles it:
 //   - messages addressed to the peer itself are stepped at once, before any sync;
 //   - messages for which core.Msg.Unbound holds leave at once;
-//   - every other message and every event waits until a sync covering every batch written
-//     before its output was produced has completed, and is released in order.
+//   - every other message and every event but those txn.Event.Unbound lets go at once waits
+//     until a sync covering every batch written before its output was produced has completed,
+//     and is released in order;
+//   - a sync starts when held output needs one; writes nothing waits for are synced with the
+//     next such sync or LazySync after they were made, whichever comes first.
 //
 // Crashes: Sim.Crash is a process crash (the unsynced batches survive in the page cache; the
 // restart reads them, and pebble's Open flushes a replayed log with fsyncs before it returns, so
@@ -42,6 +45,10 @@ const (
 // LazyDiskConfig sets the virtual duration of one sync, uniform in [SyncMin, SyncMax].
 type LazyDiskConfig struct {
 	SyncMin, SyncMax time.Duration // zero: 200 µs and 3 ms
+
+	// LazySync is how long writes no output waits for stay unsynced at most (node/'s lazySync);
+	// zero: 50 ms.
+	LazySync time.Duration
 
 	// Unbound decides which messages leave at once, before the writes made before them are
 	// synced; nil: core.Msg.Unbound, as node/ decides. Tests widen it to learn whether a fault
@@ -96,6 +103,9 @@ func UseLazyDisk(s *Sim[core.Msg], cfg LazyDiskConfig) (*LazyDisk, error) {
 	}
 	if cfg.Unbound == nil {
 		cfg.Unbound = core.Msg.Unbound
+	}
+	if cfg.LazySync <= 0 {
+		cfg.LazySync = 50 * time.Millisecond
 	}
 	l := &LazyDisk{s: s, cfg: cfg, logs: map[*Disk]*diskLog{}}
 	inner := s.cfg.New
@@ -228,6 +238,7 @@ type lazyPeer struct {
 	synced     uint64    // batches made durable by this incarnation's completed syncs
 	syncTarget uint64    // what the running sync covers
 	syncAt     ring.Time // when the running sync completes; 0: none runs
+	lazyAt     ring.Time // when a sync starts for writes no output waits for; 0: none due
 	coreWake   ring.Time // the wake core.Peer last asked for
 	more       bool      // the self-message rounds were cut short: Ready again at once
 	pending    []pendingOut

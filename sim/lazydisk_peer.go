@@ -19,6 +19,12 @@ func (p *Peer) lazyTick(now ring.Time) {
 	if z.syncAt != 0 && now >= z.syncAt {
 		p.syncDone()
 	}
+	if z.lazyAt != 0 && now >= z.lazyAt {
+		z.lazyAt = 0
+		if z.syncAt == 0 && z.applied > z.synced {
+			p.startSync()
+		}
+	}
 	if p.err == nil && z.coreWake != 0 && now >= z.coreWake {
 		p.ticked = true
 		p.P.Tick(now)
@@ -26,7 +32,7 @@ func (p *Peer) lazyTick(now ring.Time) {
 }
 
 // syncDone completes the running sync: the batches it covers become durable, and the next sync
-// starts at once if anything was written meanwhile (node/'s syncer loops on its request).
+// starts at once if held output needs it (node/'s syncer loops on its request), else lazily.
 func (p *Peer) syncDone() {
 	z := p.lz
 	n := 0
@@ -39,8 +45,11 @@ func (p *Peer) syncDone() {
 	z.synced, z.syncAt = z.syncTarget, 0
 	z.disk.Syncs++
 	z.disk.record(tagSyncDone, p.Addr, "synced", z.synced, uint64(n), "upto", "batches")
-	if z.applied > z.synced {
+	switch {
+	case len(z.pending) > 0 && z.pending[len(z.pending)-1].need > z.synced:
 		p.startSync()
+	case z.applied > z.synced && z.lazyAt == 0:
+		z.lazyAt = p.now.Add(z.disk.cfg.LazySync)
 	}
 }
 
@@ -48,7 +57,7 @@ func (p *Peer) startSync() {
 	z := p.lz
 	cfg := z.disk.cfg
 	d := cfg.SyncMin + time.Duration(z.rng.Int64N(int64(cfg.SyncMax-cfg.SyncMin)+1))
-	z.syncTarget, z.syncAt = z.applied, p.now.Add(d)
+	z.syncTarget, z.syncAt, z.lazyAt = z.applied, p.now.Add(d), 0
 	z.disk.record(tagSyncStart, p.Addr, "sync", z.syncTarget, uint64(d), "upto", "ns")
 }
 
@@ -57,6 +66,7 @@ func (p *Peer) startSync() {
 // release whatever the completed syncs cover.
 func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 	z := p.lz
+	p.now = z.disk.s.now // Ready also follows Sim.Do, which steps no time into the peer
 	msgs := z.msgs[:0]
 	events := 0
 	stepped := false // a self-addressed message was stepped: a wake not after now is no spin
@@ -73,8 +83,8 @@ func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 			z.log.unsynced = append(z.log.unsynced, loggedBatch{seq: z.applied, b: out.Persist})
 			z.disk.Writes++
 			z.disk.record(tagDiskWrite, p.Addr, "write", z.applied, uint64(out.Persist.Len()), "seq", "ops")
-			if z.syncAt == 0 {
-				p.startSync()
+			if z.syncAt == 0 && z.lazyAt == 0 {
+				z.lazyAt = p.now.Add(z.disk.cfg.LazySync)
 			}
 			if z.disk.OnWrite != nil {
 				z.disk.OnWrite(p.Addr, out.Msgs)
@@ -84,7 +94,7 @@ func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 		kept := out.Msgs[:0]
 		for _, m := range out.Msgs {
 			switch {
-			case m.Dst() == p.Addr:
+			case m.Dst() == p.Addr && m.StepAtOnce():
 				local = append(local, m)
 			case z.disk.cfg.Unbound(m) || z.disk.cfg.Unordered:
 				msgs = append(msgs, m)
@@ -94,12 +104,25 @@ func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 		}
 		out.Msgs = kept
 		out.Persist = nil
+		evKept := out.TxnEvents[:0]
+		for _, ev := range out.TxnEvents {
+			if ev.Unbound() {
+				p.TxnEvents = append(p.TxnEvents, ev)
+				events++
+			} else {
+				evKept = append(evKept, ev)
+			}
+		}
+		out.TxnEvents = evKept
 		if len(out.Msgs)+len(out.RingEvents)+len(out.TxnEvents) > 0 {
 			need := z.applied
 			if z.disk.cfg.Unordered {
 				need = 0
 			}
 			z.pending = append(z.pending, pendingOut{need: need, out: out})
+			if need > z.synced && z.syncAt == 0 {
+				p.startSync()
+			}
 		}
 		for _, m := range local {
 			p.P.Step(p.now, m)
@@ -126,7 +149,7 @@ func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 	if z.more {
 		return msgs, p.now
 	}
-	return msgs, core.MinWake(z.coreWake, z.syncAt)
+	return msgs, core.MinWake(core.MinWake(z.coreWake, z.syncAt), z.lazyAt)
 }
 
 // release hands out the pending outputs whose writes are durable, in order.

@@ -75,6 +75,12 @@ type Event struct {
 	Err     error
 }
 
+// Unbound reports whether a driver may hand ev out before the writes made before it are
+// durable: a read's result shows committed state and a commit's outcome is decided by durable
+// acceptances (see Message.Unbound). A change event waits: the feed's cursor counts applies,
+// which must not be taken back after a watcher saw them.
+func (e Event) Unbound() bool { return e.Kind == EvReadDone || e.Kind == EvCommitDone }
+
 // Machine is the transaction layer of one peer: replica (participant) of the groups it is a
 // member of, acceptor for Paxos Commit and for view changes, transaction manager for its own
 // clients, and proposer of view changes for the anchors it owns. Not safe for concurrent use.

@@ -9,7 +9,7 @@ const (
 	// Client (transaction manager) ↔ replicas.
 	MsgRead      MsgType = 1 // TM → member: Seq, Group, Epoch, Items[].Key
 	MsgReadReply MsgType = 2 // member → TM: Seq, Group, Epoch (member's), Code, Items (Key, Value, Version, Deleted, Target of a lock), View when Code != ok
-	MsgPrepare   MsgType = 3 // TM → member: Tx, Group, Epoch, Items (Key, ReadVersion=Version, Write, Value, Deleted), Acceptors, Parts
+	MsgPrepare   MsgType = 3 // TM → member: Tx, Group, Epoch, Items (Key, ReadVersion=Version, Write, Value, Deleted), Acceptors, Parts, Seq (0: first attempt, votes to a majority of acceptors; else to all)
 	MsgDecide    MsgType = 4 // TM → members + acceptors: Tx, Code (commit/abort), Items (commit: Key, Value, Version, Deleted)
 
 	// Paxos Commit: replicas' votes decided by the acceptors.
@@ -129,15 +129,33 @@ func (m Message) Src() string { return m.From.Addr }
 func (m Message) Dst() string { return m.To.Addr }
 
 // Unbound reports whether m may leave before the Persist batch of the output it came in is
-// durable: it is a request that promises nothing and shows none of the sender's replica or
-// acceptor state — a read, a TM's prepare (its transaction id rests on the incarnation, not on
-// the store), a lock holder's "what happened?", a subscription, a pull. A group-committing driver
-// sends these at once instead of behind an fsync of unrelated writes. Everything else (votes,
-// acceptances, decisions, replies that show state, view changes, recovery ballots) waits.
+// durable:
+//   - a request that promises nothing and shows none of the sender's replica or acceptor state:
+//     a read, a TM's prepare (its transaction id rests on the incarnation, not on the store), a
+//     lock holder's "what happened?", a subscription, a pull;
+//   - a successful read reply: the committed state it shows survives a crash of the replica
+//     even unsynced, because every committed version rests on synced locks at a majority of the
+//     key's replicas, and a replica that comes back with such a lock makes readers wait for its
+//     outcome (the apply itself is written lazily);
+//   - a decision: it is decided by acceptances that are durable at a majority of the acceptors
+//     (acceptors sync before they answer, and a decider counts its own acceptor's answer only
+//     after the sync — StepAtOnce), so it holds whether or not the sender's own copy survives.
+//
+// A group-committing driver sends these at once instead of behind an fsync of unrelated
+// writes. Everything else (votes, acceptances, replies that show views, view changes, recovery
+// ballots) waits.
 func (m Message) Unbound() bool {
 	switch m.Type {
-	case MsgRead, MsgPrepare, MsgOutcome, MsgSubscribe, MsgPull:
+	case MsgRead, MsgPrepare, MsgOutcome, MsgSubscribe, MsgPull, MsgDecide:
 		return true
+	case MsgReadReply:
+		return m.Code == CodeOK
 	}
 	return false
 }
+
+// StepAtOnce reports whether a driver may feed m, addressed to its own sender, back into it
+// before the writes made before it are durable. Every message may but an acceptance: a TM or
+// recovery leader decides on acceptances, and since decisions leave unbound, those it counts
+// must already be on disk — its own acceptor's included.
+func (m Message) StepAtOnce() bool { return m.Type != MsgAccepted }

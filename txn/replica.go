@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 
+	"github.com/detrans/detrans/ring"
 	"github.com/detrans/detrans/store"
 )
 
@@ -116,8 +117,16 @@ func (m *Machine) onPrepare(now Time, msg Message) {
 			continue
 		}
 		v := Vote{Key: op.Key, Replica: m.self.Addr}
-		if code == CodeOK {
+		switch {
+		case code == CodeOK:
 			v.Prepared, changed = m.lockFor(now, gs, msg.Tx, op, ref), true
+		case gs != nil && m.holdsLockOf(gs, op.Key, msg.Tx):
+			// A resent prepare after this member was fenced (or its view moved on): the vote it
+			// gave is the lock it holds, and saying it again to more acceptors decides nothing
+			// new. Without it, the vote already sent to a majority that lost one acceptor
+			// could not be chosen any more, and the transaction would wait for a recovery that
+			// cannot tell "prepared" from the "abort" a refusal would propose.
+			v.Prepared = true
 		}
 		votes = append(votes, v)
 	}
@@ -131,9 +140,44 @@ func (m *Machine) onPrepare(now Time, msg Message) {
 	if len(votes) == 0 {
 		return
 	}
-	for _, a := range msg.Acceptors {
+	for _, a := range voteTargets(msg.Acceptors, m.self.Addr, msg.From.Addr, msg.Seq > 0) {
 		m.send(Message{Type: MsgVote, To: a, Tx: msg.Tx, Votes: votes, Acceptors: msg.Acceptors, Parts: msg.Parts, TM: msg.From})
 	}
+}
+
+// voteTargets picks the acceptors a replica sends its vote to. A first prepare's vote goes to
+// a majority only: this node's own acceptor (no message, and its record rides on the lock's
+// fsync), the TM's (its acceptance needs no message back), then the next acceptors after this
+// node in the list. A vote is chosen once a majority accepted it, so the others would only cost
+// messages and fsyncs; if one of the majority is slow or gone, the TM's retry (a prepare with
+// Seq > 0, all is set) sends the vote to every acceptor.
+func voteTargets(accs []ring.NodeRef, self, tm string, all bool) []ring.NodeRef {
+	if all {
+		return accs
+	}
+	q := len(accs)/2 + 1
+	out := make([]ring.NodeRef, 0, q)
+	pick := func(addr string) {
+		if len(out) == q || slices.ContainsFunc(out, func(r ring.NodeRef) bool { return r.Addr == addr }) {
+			return
+		}
+		if i := slices.IndexFunc(accs, func(r ring.NodeRef) bool { return r.Addr == addr }); i >= 0 {
+			out = append(out, accs[i])
+		}
+	}
+	pick(self)
+	pick(tm)
+	start := max(0, slices.IndexFunc(accs, func(r ring.NodeRef) bool { return r.Addr == self }))
+	for i := range accs {
+		pick(accs[(start+i)%len(accs)].Addr)
+	}
+	return out
+}
+
+// holdsLockOf reports whether this member holds a valid lock of tx on key.
+func (m *Machine) holdsLockOf(gs *group, key []byte, tx TxID) bool {
+	it := gs.items[string(key)]
+	return it != nil && it.Lock.Held() && it.Lock.Tx == store.TxID(tx) && it.Lock.Target > it.Version
 }
 
 // lockFor applies the no-wait rule for one key and reports whether the replica votes prepared.

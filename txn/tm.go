@@ -308,8 +308,12 @@ func (m *Machine) sendPrepares(op *commitOp, resend map[string]bool) {
 			byDest[d] = append(byDest[d], Item{Key: o.Key, Version: o.ReadVersion, Write: o.Write, Value: o.Value, Deleted: o.Delete})
 		}
 	}
+	var attempt uint64 // a resent prepare asks for votes to every acceptor (voteTargets)
+	if resend != nil {
+		attempt = 1
+	}
 	for _, d := range order {
-		m.send(Message{Type: MsgPrepare, To: refOf(d.addr), Tx: op.tx, Group: uint32(d.g), Epoch: op.parts[m.partIndex(op, d.g)].Epoch, Items: byDest[d], Acceptors: op.accs, Parts: op.parts})
+		m.send(Message{Type: MsgPrepare, To: refOf(d.addr), Seq: attempt, Tx: op.tx, Group: uint32(d.g), Epoch: op.parts[m.partIndex(op, d.g)].Epoch, Items: byDest[d], Acceptors: op.accs, Parts: op.parts})
 	}
 }
 

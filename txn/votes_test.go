@@ -1,0 +1,108 @@
+package txn
+
+import (
+	"testing"
+	"time"
+
+	"github.com/detrans/detrans/ring"
+	"github.com/stretchr/testify/require"
+)
+
+func refs(addrs ...string) []ring.NodeRef {
+	out := make([]ring.NodeRef, len(addrs))
+	for i, a := range addrs {
+		out[i] = ring.NodeRef{Addr: a}
+	}
+	return out
+}
+
+func addrs(rs []ring.NodeRef) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Addr
+	}
+	return out
+}
+
+// A first vote goes to a majority of the acceptors: this node's own, the TM's, then the next
+// after this node; a resent prepare's vote goes to all of them.
+func TestVoteTargetsAreAMajorityFirstAllOnRetry(t *testing.T) {
+	accs := refs("x", "y", "z")
+	require.Equal(t, []string{"y", "x"}, addrs(voteTargets(accs, "y", "x", false)), "own acceptor, then the TM's")
+	require.Equal(t, []string{"x", "y"}, addrs(voteTargets(accs, "x", "x", false)), "TM's own replica: itself, then the next")
+	require.Equal(t, []string{"z", "x"}, addrs(voteTargets(accs, "z", "w", false)), "TM no acceptor: the next after z wraps to x")
+	require.Equal(t, []string{"z", "x"}, addrs(voteTargets(accs, "w", "z", false)), "replica no acceptor: the TM's, then from the start")
+	require.Equal(t, []string{"x", "y", "z"}, addrs(voteTargets(accs, "y", "x", true)), "a retry asks every acceptor")
+	require.Equal(t, []string{"x"}, addrs(voteTargets(refs("x"), "x", "x", false)), "a group of one")
+	require.Equal(t, []string{"y", "x"}, addrs(voteTargets(refs("x", "y"), "y", "w", false)), "two acceptors: both")
+	five := refs("a", "b", "c", "d", "e")
+	require.Equal(t, []string{"d", "a", "e"}, addrs(voteTargets(five, "d", "a", false)))
+}
+
+// A commit whose first votes went partly to an acceptor that cannot answer still commits: the
+// TM's resend makes the replicas vote to every acceptor.
+func TestCommitWithAnUnreachableAcceptorOfTheFirstMajority(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		c, nodes := fourNodes(t, seed)
+		key := "k"
+		mem := c.groupMembers(nodes[0], key)
+		require.Len(t, mem, 3)
+		// Cut the third member off from the other two (and the TM among them): each of the two
+		// reachable replicas may have picked it for its first vote.
+		var tm *tnode
+		for _, n := range nodes {
+			if n.name == mem[0] {
+				tm = n
+			}
+		}
+		var others []string
+		for _, n := range nodes {
+			if n.name != mem[2] {
+				others = append(others, n.name)
+			}
+		}
+		c.partition([]string{mem[2]}, others)
+		start := c.now
+		require.NoError(t, c.put(tm, key, "v"), "seed %d", seed)
+		require.Less(t, c.now.Sub(start), time.Second, "seed %d: a resend, not a recovery", seed)
+		c.heal()
+		require.Equal(t, "v", string(c.get(tm, key).Value))
+	}
+}
+
+// A member that was fenced by a view change (or left the view) after it locked for a
+// transaction says its vote again when the TM resends the prepare: the vote is the lock it
+// holds. A member without the lock still refuses.
+func TestFencedMemberRepeatsTheVoteItsLockHolds(t *testing.T) {
+	c, nodes := threeNodes(t)
+	a := nodes[0]
+	g := a.m.Placement().GroupOf([]byte("k"))
+	gs := a.m.groups[g]
+	epoch := gs.view.Epoch
+	tm := nodes[1].ref
+	prep := Message{Type: MsgPrepare, From: tm, To: a.ref, Tx: TxID{1}, Group: uint32(g), Epoch: epoch,
+		Items: []Item{{Key: []byte("k"), Write: true, Value: []byte("v")}}, Acceptors: []ring.NodeRef{a.ref, nodes[1].ref, nodes[2].ref},
+		Parts: []Part{{Key: []byte("k"), Group: uint32(g), Epoch: epoch, Members: []string{"a", "b", "c"}}}}
+	votesOf := func(msgs []Message) map[string]bool {
+		out := map[string]bool{}
+		for _, m := range msgs {
+			if m.Type == MsgVote {
+				out[m.To.Addr] = m.Votes[0].Prepared
+			}
+		}
+		return out
+	}
+	a.m.Step(c.now, prep)
+	out := a.m.Ready()
+	require.Equal(t, map[string]bool{"a": true, "b": true}, votesOf(out.Msgs), "first vote: own acceptor and the TM's")
+
+	gs.accEpoch = epoch + 1 // a accepted the next view: fenced
+	prep.Seq = 1
+	a.m.Step(c.now, prep)
+	require.Equal(t, map[string]bool{"a": true, "b": true, "c": true}, votesOf(a.m.Ready().Msgs), "the resend repeats the vote to all")
+
+	other := prep
+	other.Tx = TxID{2}
+	a.m.Step(c.now, other)
+	require.Equal(t, map[string]bool{"a": false, "b": false, "c": false}, votesOf(a.m.Ready().Msgs), "no lock of its own: a fenced member refuses")
+}
