@@ -3,6 +3,7 @@ package txn
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/detrans/detrans/ring"
@@ -280,8 +281,42 @@ func (m *Machine) Tick(now Time) {
 func (m *Machine) Ready() Output {
 	o := m.out
 	m.out = Output{}
+	o.Msgs = coalesceAccepted(o.Msgs)
 	o.Wake = m.wake()
 	return o
+}
+
+// coalesceAccepted merges the fast-path acceptances one batch sends one TM for one transaction
+// into the first of them: an acceptor often accepts its own replica's vote and another
+// replica's in the same batch, and every message costs more than its bytes.
+func coalesceAccepted(msgs []Message) []Message {
+	n := 0
+	for i := range msgs {
+		if msgs[i].Type == MsgAccepted && msgs[i].Ballot == 0 {
+			n++
+		}
+	}
+	if n < 2 {
+		return msgs
+	}
+	type dest struct {
+		to string
+		tx TxID
+	}
+	first := map[dest]int{}
+	out := msgs[:0]
+	for _, msg := range msgs {
+		if msg.Type == MsgAccepted && msg.Ballot == 0 {
+			d := dest{msg.To.Addr, msg.Tx}
+			if i, ok := first[d]; ok {
+				out[i].Votes = append(slices.Clip(out[i].Votes), msg.Votes...)
+				continue
+			}
+			first[d] = len(out)
+		}
+		out = append(out, msg)
+	}
+	return out
 }
 
 func (m *Machine) wake() Time {

@@ -106,3 +106,30 @@ func TestFencedMemberRepeatsTheVoteItsLockHolds(t *testing.T) {
 	a.m.Step(c.now, other)
 	require.Equal(t, map[string]bool{"a": false, "b": false, "c": false}, votesOf(a.m.Ready().Msgs), "no lock of its own: a fenced member refuses")
 }
+
+// Fast-path acceptances of one transaction to one TM made in one batch travel as one message;
+// other messages, other transactions, other TMs and recovery ballots are left alone.
+func TestAcceptancesOfOneBatchAreCoalesced(t *testing.T) {
+	x, y := ring.NodeRef{Addr: "x"}, ring.NodeRef{Addr: "y"}
+	acc := func(to ring.NodeRef, tx byte, replica string, ballot uint64) Message {
+		return Message{Type: MsgAccepted, To: to, Tx: TxID{tx}, Ballot: ballot, Votes: []Vote{{Key: []byte("k"), Replica: replica, Prepared: true}}}
+	}
+	in := []Message{
+		acc(x, 1, "a", 0), {Type: MsgVote, To: x}, acc(y, 1, "a", 0), acc(x, 2, "a", 0), acc(x, 1, "b", 0), acc(x, 1, "c", 7), acc(x, 1, "c", 0),
+	}
+	orig := in[0].Votes
+	out := coalesceAccepted(in)
+	var got []string
+	for _, m := range out {
+		s := m.Type.String() + "→" + m.To.Addr
+		if m.Type == MsgAccepted {
+			s += " tx" + string(rune('0'+m.Tx[0]))
+			for _, v := range m.Votes {
+				s += " " + v.Replica
+			}
+		}
+		got = append(got, s)
+	}
+	require.Equal(t, []string{"accepted→x tx1 a b c", "vote→x", "accepted→y tx1 a", "accepted→x tx2 a", "accepted→x tx1 c"}, got)
+	require.Len(t, orig, 1, "the first message's vote slice is not written through")
+}
