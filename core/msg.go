@@ -107,11 +107,7 @@ func (m Msg) AppendBinary(b []byte) ([]byte, error) {
 	case m.Part != nil:
 		return m.Part.AppendBinary(append(b, byte(LayerPart)))
 	case m.Txn != nil:
-		enc, err := m.Txn.MarshalBinary()
-		if err != nil {
-			return nil, err
-		}
-		return append(append(b, byte(LayerTxn)), enc...), nil
+		return m.Txn.AppendBinary(append(b, byte(LayerTxn)))
 	}
 	return nil, errors.New("core: encode: a message must carry exactly one layer")
 }

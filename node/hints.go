@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/detrans/detrans/core"
@@ -73,20 +74,24 @@ func namedPeers(m core.Msg) []string {
 
 // encodeFrame builds a length-prefixed frame for m with hints for the peers it names.
 func (n *Node) encodeFrame(m core.Msg) ([]byte, error) {
-	b := make([]byte, 0, 256)
+	// The frame's length prefix goes in front of the payload once its length is known: the
+	// payload is built after room for the longest prefix, so the frame needs no second copy.
+	const room = binary.MaxVarintLen64
+	b := make([]byte, room, 768)
 	b = append(b, frameVersion)
 	type hint struct {
 		id    string
 		addrs [][]byte
 	}
 	var hints []hint
-	seen := map[string]bool{n.self.Addr: true, m.Dst(): true}
+	seen := make([]string, 0, maxHintPeers+2) // a message names a few peers: a slice beats a map
+	seen = append(seen, n.self.Addr, m.Dst())
 	now := time.Now()
 	for _, id := range namedPeers(m) {
-		if seen[id] {
+		if slices.Contains(seen, id) {
 			continue
 		}
-		seen[id] = true
+		seen = append(seen, id)
 		key := hintKey{dst: m.Dst(), named: id}
 		if at, ok := n.hinted[key]; ok && now.Sub(at) < hintEvery {
 			continue
@@ -126,7 +131,11 @@ func (n *Node) encodeFrame(m core.Msg) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return appendFrame(make([]byte, 0, len(b)+4), b), nil
+	var prefix [binary.MaxVarintLen64]byte
+	k := binary.PutUvarint(prefix[:], uint64(len(b)-room))
+	start := room - k
+	copy(b[start:], prefix[:k])
+	return b[start:], nil
 }
 
 // decodePayload splits a frame payload into hints (added to the peerstore for peers we have no

@@ -156,6 +156,14 @@ func (n *Node) do(ctx context.Context, f func(now ring.Time)) error {
 // syncer's lazy round (lazySync): they can be rebuilt from what is durable, and at most one
 // fsync per round trip is what keeps commit latency low when there is nothing to group.
 func (n *Node) flush() {
+	// The sync is asked for once the self-addressed rounds are done, so that one fsync covers
+	// a replica's lock and its own acceptor's record of the vote, written a round apart.
+	needSync := false
+	defer func() {
+		if needSync {
+			n.requestSync()
+		}
+	}()
 	for round := 0; round < maxLocalRounds; round++ {
 		out := n.p.Ready()
 		if out.Persist != nil && out.Persist.Len() > 0 {
@@ -177,7 +185,7 @@ func (n *Node) flush() {
 			need := n.appliedSeq.Load()
 			n.pending = append(n.pending, pendingOut{need: need, out: out})
 			if need > n.synced.Load() {
-				n.requestSync()
+				needSync = true
 			}
 		}
 		if round == 0 {

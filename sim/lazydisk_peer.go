@@ -70,6 +70,7 @@ func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 	msgs := z.msgs[:0]
 	events := 0
 	stepped := false // a self-addressed message was stepped: a wake not after now is no spin
+	needSync := false // held output waits for a write: start a sync when the rounds are done
 	z.more = false
 	for round := 0; ; round++ {
 		if round == maxLocalRounds {
@@ -120,9 +121,7 @@ func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 				need = 0
 			}
 			z.pending = append(z.pending, pendingOut{need: need, out: out})
-			if need > z.synced && z.syncAt == 0 {
-				p.startSync()
-			}
+			needSync = needSync || need > z.synced
 		}
 		for _, m := range local {
 			p.P.Step(p.now, m)
@@ -132,6 +131,9 @@ func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 		if len(local) == 0 {
 			break
 		}
+	}
+	if needSync && z.syncAt == 0 {
+		p.startSync() // after the self-addressed rounds, as node/ asks: one sync covers them
 	}
 	z.msgs = msgs
 	if p.OnEvents != nil && events > 0 {

@@ -53,11 +53,14 @@ func (e *enc) view(v View) {
 }
 
 // MarshalBinary encodes m.
-func (m *Message) MarshalBinary() ([]byte, error) {
+func (m *Message) MarshalBinary() ([]byte, error) { return m.AppendBinary(make([]byte, 0, 256)) }
+
+// AppendBinary appends m's encoding to b (a driver builds a whole frame in one buffer).
+func (m *Message) AppendBinary(b []byte) ([]byte, error) {
 	if m.Type == 0 || m.Type > maxMsgType {
 		return nil, fmt.Errorf("txn: encode: unknown message type %d", m.Type)
 	}
-	e := enc{b: make([]byte, 0, 128)}
+	e := enc{b: b}
 	e.b = append(e.b, wireVersion, byte(m.Type))
 	e.ref(m.From)
 	e.ref(m.To)
@@ -109,8 +112,8 @@ func (m *Message) MarshalBinary() ([]byte, error) {
 		e.view(v)
 	}
 	e.bool(m.More)
-	if len(e.b) > MaxMessageSize {
-		return nil, fmt.Errorf("txn: encode: %d bytes, limit %d", len(e.b), MaxMessageSize)
+	if n := len(e.b) - len(b); n > MaxMessageSize {
+		return nil, fmt.Errorf("txn: encode: %d bytes, limit %d", n, MaxMessageSize)
 	}
 	return e.b, nil
 }

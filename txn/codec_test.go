@@ -1,6 +1,7 @@
 package txn
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/detrans/detrans/ring"
@@ -115,4 +116,17 @@ func FuzzDecode(f *testing.F) {
 		require.NoError(t, m2.UnmarshalBinary(again))
 		require.Equal(t, m, m2)
 	})
+}
+
+// AppendBinary encodes after whatever the buffer holds, and the size limit counts only the
+// message.
+func TestAppendBinaryAppends(t *testing.T) {
+	m := Message{Type: MsgVote, From: ring.NodeRef{Addr: "a"}, To: ring.NodeRef{Addr: "b"}, Votes: []Vote{{Key: []byte("k"), Replica: "a", Prepared: true}}}
+	want, err := m.MarshalBinary()
+	require.NoError(t, err)
+	prefix := bytes.Repeat([]byte{7}, MaxMessageSize-len(want)+1) // prefix + message > limit
+	got, err := m.AppendBinary(prefix)
+	require.NoError(t, err)
+	require.Equal(t, want, got[len(prefix):])
+	require.Equal(t, prefix, got[:len(prefix)])
 }

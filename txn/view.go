@@ -17,7 +17,7 @@ type View struct {
 
 // Members are the distinct nodes of the view, in slot order.
 func (v View) Members() []ring.NodeRef {
-	var out []ring.NodeRef
+	out := make([]ring.NodeRef, 0, len(v.Slots))
 	for _, s := range v.Slots {
 		if !s.IsZero() && !slices.ContainsFunc(out, func(r ring.NodeRef) bool { return r.Addr == s.Addr }) {
 			out = append(out, s)
@@ -26,8 +26,17 @@ func (v View) Members() []ring.NodeRef {
 	return out
 }
 
-// Quorum is the number of distinct members that make a majority.
-func (v View) Quorum() int { return len(v.Members())/2 + 1 }
+// Quorum is the number of distinct members that make a majority. It counts them in place: a
+// read asks it for every reply.
+func (v View) Quorum() int {
+	n := 0
+	for i, s := range v.Slots {
+		if !s.IsZero() && !slices.ContainsFunc(v.Slots[:i], func(r ring.NodeRef) bool { return r.Addr == s.Addr }) {
+			n++
+		}
+	}
+	return n/2 + 1
+}
 
 // Has reports whether addr is a member.
 func (v View) Has(addr string) bool {
