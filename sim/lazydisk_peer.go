@@ -69,7 +69,7 @@ func (p *Peer) lazyReady() ([]core.Msg, ring.Time) {
 	p.now = z.disk.s.now // Ready also follows Sim.Do, which steps no time into the peer
 	msgs := z.msgs[:0]
 	events := 0
-	stepped := false // a self-addressed message was stepped: a wake not after now is no spin
+	stepped := false  // a self-addressed message was stepped: a wake not after now is no spin
 	needSync := false // held output waits for a write: start a sync when the rounds are done
 	z.more = false
 	for round := 0; ; round++ {
