@@ -9,6 +9,9 @@
 //     to it through channels: inbound messages, API calls run inside the loop, and timer ticks.
 //   - The loop takes up to maxBatch queued inputs, then makes the peer's writes durable with one
 //     fsync, and only then sends the messages and answers the calls that depend on them.
+//     Messages and events that depend on no unsynced write (core.Msg.Unbound, txn.Event.Unbound:
+//     requests, decisions, read results) go at once, in per-peer order; writes nothing waits
+//     for are synced with the next fsync or within lazySync.
 //   - The loop never blocks on the network. Outbound messages go to per-peer writer goroutines
 //     through bounded queues; a full queue drops the message (the ring tolerates loss).
 //   - Input from the network is never trusted: frames are length-prefixed and bounded by

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/detrans/detrans/ring"
 )
@@ -167,7 +168,44 @@ func (d *dec) bytes(limit int, what string) []byte {
 	return append([]byte(nil), v...)
 }
 
-func (d *dec) str(limit int, what string) string { return string(d.bytes(limit, what)) }
+// str decodes an address, interned (addrTable).
+func (d *dec) str(limit int, what string) string {
+	n := d.u()
+	if d.err == nil && n > uint64(limit) {
+		d.fail(fmt.Sprintf("%s of %d bytes, limit %d", what, n, limit))
+	}
+	return addrTable.intern(d.raw(int(n), what))
+}
+
+// addrTable interns decoded peer addresses: a peer hears the same few dozen addresses in every
+// message (sender, receiver, acceptors, members), and a fresh string for each was a large share
+// of decoding's allocations. It is bounded: made-up addresses only make it start over. Shared
+// by every decoder in the process (hence the lock); it changes no decoded value.
+var addrTable = internTable{m: map[string]string{}}
+
+const maxInterned = 4096
+
+type internTable struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (t *internTable) intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s, ok := t.m[string(b)]; ok {
+		return s
+	}
+	if len(t.m) >= maxInterned {
+		clear(t.m)
+	}
+	s := string(b)
+	t.m[s] = s
+	return s
+}
 
 func (d *dec) bool() bool {
 	v := d.raw(1, "flag")

@@ -2,7 +2,9 @@ package txn
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
+	"unsafe"
 
 	"github.com/detrans/detrans/ring"
 	"github.com/stretchr/testify/require"
@@ -129,4 +131,20 @@ func TestAppendBinaryAppends(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, want, got[len(prefix):])
 	require.Equal(t, prefix, got[:len(prefix)])
+}
+
+// Decoded addresses are interned (one string per address) in a table that stays bounded when
+// a peer sends ever new ones.
+func TestDecodedAddressesAreInternedAndBounded(t *testing.T) {
+	var tab internTable
+	tab.m = map[string]string{}
+	a1 := tab.intern([]byte("12D3KooWpeer"))
+	a2 := tab.intern([]byte("12D3KooWpeer"))
+	require.Equal(t, "12D3KooWpeer", a1)
+	require.Equal(t, unsafe.StringData(a1), unsafe.StringData(a2), "one string for one address")
+	require.Equal(t, "", tab.intern(nil))
+	for i := range 3 * maxInterned {
+		require.Equal(t, fmt.Sprint("p", i), tab.intern(fmt.Appendf(nil, "p%d", i)))
+	}
+	require.LessOrEqual(t, len(tab.m), maxInterned)
 }

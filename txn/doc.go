@@ -2,7 +2,8 @@
 // machine: replica groups with views changed by consensus, consistent-quorum reads, and
 // multi-key transactions committed by Paxos Commit. Like ring/, it does no I/O: drivers feed it
 // time, messages, ring news and client calls, and carry out Ready's output — persisting
-// Output.Persist durably before sending Output.Msgs.
+// Output.Persist durably before sending Output.Msgs, except the messages Message.Unbound lets
+// go at once and the self-addressed ones Message.StepAtOnce lets a driver step before the sync.
 //
 // Placement (placement.go): the ring is cut into Groups arcs; a key belongs to the arc of its
 // hash. Group g has R slots; slot i belongs to the first node at or after anchor(g, i) that holds
