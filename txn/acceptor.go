@@ -70,10 +70,37 @@ func (m *Machine) recoveryDelay() time.Duration {
 }
 
 func (m *Machine) onVote(now Time, msg Message) {
+	if rec, acc := m.acceptVote(now, msg); len(acc) > 0 && !rec.tm.IsZero() {
+		m.send(Message{Type: MsgAccepted, To: rec.tm, Tx: msg.Tx, Votes: acc})
+	}
+	if msg.Seq&voteAccepted != 0 && len(msg.Votes) > 0 {
+		// The sender's own acceptor accepted these values, durably, before the vote left: count
+		// that acceptance as if it had come as its own message (we are the TM if anyone is).
+		m.onAccepted(now, Message{Type: MsgAccepted, From: msg.From, To: m.self, Tx: msg.Tx, Votes: msg.Votes})
+	}
+}
+
+// Flags in a vote's Seq.
+const (
+	// voteAccepted: the sending replica's own acceptor accepted exactly these values in the
+	// batch that holds the replica's lock (see onPrepare).
+	voteAccepted = 1 << iota
+	// voteResent: the vote answers a resent prepare. A first vote that finds the transaction
+	// decided gets no answer: the decision's broadcast reaches its replica anyway (and a lost
+	// one is asked for when the lock times out); a resent vote may mean it was lost.
+	voteResent
+)
+
+// acceptVote is the acceptor's side of a vote: every instance keeps the first value it gets at
+// ballot 0 (persisted), and the values held for the vote's instances are returned. A decided
+// transaction answers with its decision instead.
+func (m *Machine) acceptVote(now Time, msg Message) (*accRecord, []Vote) {
 	rec := m.record(now, msg.Tx, msg.TM, msg.Acceptors, msg.Parts)
 	if rec.decided != 0 {
-		m.sendDecision(msg.Tx, rec, []ring.NodeRef{msg.From})
-		return
+		if msg.Seq&voteResent != 0 {
+			m.sendDecision(msg.Tx, rec, []ring.NodeRef{msg.From})
+		}
+		return rec, nil
 	}
 	var acc []Vote
 	for _, v := range msg.Votes {
@@ -88,13 +115,10 @@ func (m *Machine) onVote(now Time, msg Message) {
 		rec.inst[k] = &instance{key: v.Key, replica: v.Replica, prepared: v.Prepared}
 		acc = append(acc, Vote{Key: v.Key, Replica: v.Replica, Prepared: v.Prepared})
 	}
-	if len(acc) == 0 {
-		return
+	if len(acc) > 0 {
+		m.persistRecord(msg.Tx, rec)
 	}
-	m.persistRecord(msg.Tx, rec)
-	if !rec.tm.IsZero() {
-		m.send(Message{Type: MsgAccepted, To: rec.tm, Tx: msg.Tx, Votes: acc})
-	}
+	return rec, acc
 }
 
 func (m *Machine) onOutcome(now Time, msg Message) {

@@ -13,7 +13,7 @@ const (
 	MsgDecide    MsgType = 4 // TM → members + acceptors: Tx, Code (commit/abort), Items (commit: Key, Value, Version, Deleted)
 
 	// Paxos Commit: replicas' votes decided by the acceptors.
-	MsgVote     MsgType = 5  // member → acceptor: Tx, Ballot 0, Votes, Acceptors, Parts (phase 2a of the fast path)
+	MsgVote     MsgType = 5  // member → acceptor: Tx, Ballot 0, Votes, Acceptors, Parts (phase 2a of the fast path), Seq (flags: voteAccepted — the member's own acceptor accepted them, a phase 2b for the TM; voteResent)
 	MsgAccepted MsgType = 6  // acceptor → TM/leader: Tx, Ballot, Votes (phase 2b)
 	MsgP1a      MsgType = 7  // recovery leader → acceptors: Tx, Ballot
 	MsgP1b      MsgType = 8  // acceptor → leader: Tx, Ballot, Code (ok / nack), Votes (accepted, with their ballots), Acceptors, Parts

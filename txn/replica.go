@@ -140,9 +140,49 @@ func (m *Machine) onPrepare(now Time, msg Message) {
 	if len(votes) == 0 {
 		return
 	}
-	for _, a := range voteTargets(msg.Acceptors, m.self.Addr, msg.From.Addr, msg.Seq > 0) {
-		m.send(Message{Type: MsgVote, To: a, Tx: msg.Tx, Votes: votes, Acceptors: msg.Acceptors, Parts: msg.Parts, TM: msg.From})
+	targets := voteTargets(msg.Acceptors, m.self.Addr, msg.From.Addr, msg.Seq > 0)
+	vote := Message{Type: MsgVote, Tx: msg.Tx, Votes: votes, Acceptors: msg.Acceptors, Parts: msg.Parts, TM: msg.From}
+	if msg.Seq > 0 {
+		vote.Seq = voteResent
 	}
+	carried := false // our own acceptance rides on the vote to the TM
+	if isTarget(targets, m.self.Addr) {
+		// Our own acceptor accepts here, in the batch that holds the lock, so one fsync covers
+		// both. When the TM is an acceptor we vote to, the vote tells it of that acceptance too
+		// (voteAccepted) instead of a message of its own.
+		own := vote
+		own.From, own.To = m.self, m.self
+		rec, acc := m.acceptVote(now, own)
+		switch {
+		case len(acc) == 0 || rec.tm.IsZero():
+		case msg.From.Addr != m.self.Addr && isTarget(targets, msg.From.Addr) && rec.tm.Addr == msg.From.Addr && sameVotes(acc, votes):
+			carried = true
+		default:
+			m.send(Message{Type: MsgAccepted, To: rec.tm, Tx: msg.Tx, Votes: acc})
+		}
+	}
+	for _, a := range targets {
+		if a.Addr == m.self.Addr {
+			continue
+		}
+		v := vote
+		v.To = a
+		if carried && a.Addr == msg.From.Addr {
+			v.Seq |= voteAccepted
+		}
+		m.send(v)
+	}
+}
+
+func isTarget(targets []ring.NodeRef, addr string) bool {
+	return slices.ContainsFunc(targets, func(r ring.NodeRef) bool { return r.Addr == addr })
+}
+
+// sameVotes reports whether an acceptor holds exactly the values a replica votes.
+func sameVotes(held, voted []Vote) bool {
+	return slices.EqualFunc(held, voted, func(a, b Vote) bool {
+		return bytes.Equal(a.Key, b.Key) && a.Replica == b.Replica && a.Prepared == b.Prepared
+	})
 }
 
 // voteTargets picks the acceptors a replica sends its vote to. A first prepare's vote goes to
