@@ -55,6 +55,11 @@ func New(cfg Config, self ring.NodeRef, seed int64) (*Peer, error) {
 	}, nil
 }
 
+// TicksPeriodically tells the peer its driver ticks it on a fixed period and ignores
+// Output.Wake (node/ does; the simulator wakes peers when they ask): the transaction layer then
+// skips computing its next wake.
+func (p *Peer) TicksPeriodically() { p.Txn.TicksPeriodically() }
+
 // Self is this peer's reference.
 func (p *Peer) Self() ring.NodeRef { return p.self }
 

@@ -179,6 +179,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return fail(fmt.Errorf("protocol config: %w", err))
 	}
+	n.p.TicksPeriodically() // the loop ticks every s.tick and never reads Output.Wake
 	for kind, rb := range s.Rebasers {
 		n.p.Local.Register(kind, rb)
 	}

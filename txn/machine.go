@@ -86,10 +86,11 @@ func (e Event) Unbound() bool { return e.Kind == EvReadDone || e.Kind == EvCommi
 // member of, acceptor for Paxos Commit and for view changes, transaction manager for its own
 // clients, and proposer of view changes for the anchors it owns. Not safe for concurrent use.
 type Machine struct {
-	cfg  Config
-	pl   Placement
-	self ring.NodeRef
-	rng  *rand.Rand
+	periodic bool // TicksPeriodically: Ready computes no Wake
+	cfg      Config
+	pl       Placement
+	self     ring.NodeRef
+	rng      *rand.Rand
 
 	groups []*group // index: group number
 	known  []View   // latest known view of every group (gossip, replies)
@@ -282,9 +283,16 @@ func (m *Machine) Ready() Output {
 	o := m.out
 	m.out = Output{}
 	o.Msgs = coalesceAccepted(o.Msgs)
-	o.Wake = m.wake()
+	if !m.periodic {
+		o.Wake = m.wake()
+	}
 	return o
 }
+
+// TicksPeriodically tells the machine that its driver ticks it on a fixed period and reads no
+// Output.Wake: Ready then leaves Wake zero instead of walking every open operation for the
+// earliest timer (about 4 % of a busy peer's CPU, on every Ready). Outputs are otherwise the same.
+func (m *Machine) TicksPeriodically() { m.periodic = true }
 
 // coalesceAccepted merges the fast-path acceptances one batch sends one TM for one transaction
 // into the first of them: an acceptor often accepts its own replica's vote and another

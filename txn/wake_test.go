@@ -36,3 +36,22 @@ func TestRecoveringCommitWakesInTheFuture(t *testing.T) {
 	ev := c.await(a, id, time.Second)
 	require.ErrorIs(t, ev.Err, ErrUnknownOutcome)
 }
+
+// A machine told it is ticked periodically reports no wake and otherwise the same output.
+func TestPeriodicMachineSkipsWakeOnly(t *testing.T) {
+	run := func(periodic bool) (msgs int, wake Time) {
+		c := newCluster(t, 4, testConfig())
+		a := c.start("a", true)
+		if periodic {
+			a.m.TicksPeriodically()
+		}
+		a.m.Read(c.now, []byte("k"))
+		out := a.m.Ready()
+		return len(out.Msgs), out.Wake
+	}
+	n1, w1 := run(false)
+	n2, w2 := run(true)
+	require.Equal(t, n1, n2)
+	require.NotZero(t, w1)
+	require.Zero(t, w2)
+}
