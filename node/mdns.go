@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/detrans/detrans/ring"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -25,10 +27,10 @@ func (m mdnsNotifee) HandlePeerFound(ai peer.AddrInfo) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		ctx, cancel := context.WithTimeout(n.ctx, dialTimeout)
+		ctx, cancel := context.WithTimeout(n.ctx, mdnsConnectTries*dialTimeout)
 		defer cancel()
-		if err := n.host.Connect(ctx, ai); err != nil {
-			n.log.Debug("mdns: cannot connect to found peer", "found", ai.ID, "err", err)
+		if err := n.connectFound(ctx, ai); err != nil {
+			n.log.Info("mdns: cannot connect to found peer", "found", shortPeer(ai.ID.String()), "err", err)
 			return
 		}
 		n.log.Info("mdns: connected to LAN peer", "found", shortPeer(ai.ID.String()))
@@ -43,4 +45,31 @@ func (m mdnsNotifee) HandlePeerFound(ai peer.AddrInfo) {
 			}
 		})
 	}()
+}
+
+// mdnsConnectTries is how often a peer found on the LAN is dialled before we give up on it until
+// it is found again: an announcement may come while the peer (or this one) is too busy to
+// complete a handshake within dialTimeout, and the next one can be long in coming.
+const mdnsConnectTries = 3
+
+func (n *Node) connectFound(ctx context.Context, ai peer.AddrInfo) error {
+	var err error
+	for try := range mdnsConnectTries {
+		if try > 0 {
+			t := time.NewTimer(time.Duration(try) * time.Second)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("%w (after %d tries: %w)", ctx.Err(), try, err)
+			case <-t.C:
+			}
+		}
+		dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+		err = n.host.Connect(dctx, ai)
+		cancel()
+		if err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%d tries: %w", mdnsConnectTries, err)
 }
