@@ -158,10 +158,17 @@ func (n *Node) do(ctx context.Context, f func(now ring.Time)) error {
 func (n *Node) flush() {
 	// The sync is asked for once the self-addressed rounds are done, so that one fsync covers
 	// a replica's lock and its own acceptor's record of the vote, written a round apart.
-	needSync := false
+	needSync, wrote := false, false
 	defer func() {
-		if needSync {
+		switch {
+		case needSync:
 			n.requestSync()
+		case wrote:
+			select {
+			case n.lazyReq <- struct{}{}:
+
+			default:
+			}
 		}
 	}()
 	for round := 0; round < maxLocalRounds; round++ {
@@ -172,6 +179,7 @@ func (n *Node) flush() {
 				return
 			}
 			n.appliedSeq.Add(1)
+			wrote = true
 		}
 		local := n.takeLocal(&out)
 		n.sendUnbound(&out)
@@ -311,17 +319,27 @@ func (n *Node) release() bool {
 // fsync): it bounds what a power loss makes the peer rebuild, not what it may lose.
 const lazySync = 50 * time.Millisecond
 
-// syncer makes the store's log durable when the loop asks (output waits for a write), or every
-// lazySync when writes nothing waits for are pending, and tells the loop how far it got. One
-// fsync covers every write made before it started.
+// syncer makes the store's log durable when the loop asks (output waits for a write), or
+// lazySync after a write nothing waits for (unless a sync took it meanwhile), and tells the loop
+// how far it got. One fsync covers every write made before it started. The lazy timer is armed
+// only while such writes wait, so an idle peer does not wake for it.
 func (n *Node) syncer() {
 	defer close(n.syncerDone)
-	lazy := time.NewTicker(lazySync)
+	lazy := time.NewTimer(lazySync)
+	lazy.Stop()
 	defer lazy.Stop()
+	armed := false
 	for {
 		select {
 		case <-n.syncReq:
+		case <-n.lazyReq:
+			if !armed {
+				lazy.Reset(lazySync)
+				armed = true
+			}
+			continue
 		case <-lazy.C:
+			armed = false
 			if n.appliedSeq.Load() <= n.synced.Load() {
 				continue
 			}

@@ -53,6 +53,7 @@ type Node struct {
 	appliedSeq atomic.Uint64
 	synced     atomic.Uint64
 	syncReq    chan struct{}
+	lazyReq    chan struct{} // a write nothing waits for was made: sync it within lazySync
 	syncDone   chan struct{}
 	syncerDone chan struct{}
 	pending    []pendingOut
@@ -126,6 +127,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		quit:       make(chan struct{}),
 		loopDone:   make(chan struct{}),
 		syncReq:    make(chan struct{}, 1),
+		lazyReq:    make(chan struct{}, 1),
 		syncDone:   make(chan struct{}, 1),
 		syncerDone: make(chan struct{}),
 		joined:     make(chan struct{}),

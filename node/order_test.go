@@ -2,11 +2,13 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/detrans/detrans/core"
 	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/store"
 	"github.com/detrans/detrans/txn"
 	"github.com/stretchr/testify/require"
 )
@@ -60,4 +62,22 @@ func TestHeldCountsDrain(t *testing.T) {
 			return held == 0, "messages still held"
 		})
 	}
+}
+
+// A write nothing waits for (a replica applying a decision) asks for no sync of its own; the
+// syncer takes it within lazySync of being told about it, and stops when the node does.
+func TestSyncerTakesLazyWrites(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := &Node{ctx: ctx, store: store.NewMemory(), syncReq: make(chan struct{}, 1), lazyReq: make(chan struct{}, 1),
+		syncDone: make(chan struct{}, 1), syncerDone: make(chan struct{}), quit: make(chan struct{})}
+	go n.syncer()
+	n.appliedSeq.Store(3)
+	n.lazyReq <- struct{}{}
+	eventually(t, 5*time.Second, "lazy write synced", func() (bool, string) {
+		return n.synced.Load() == 3, fmt.Sprintf("synced %d", n.synced.Load())
+	})
+	require.Equal(t, uint64(1), n.counters.syncs.Load(), "one fsync for the lazy writes")
+	close(n.quit)
+	<-n.syncerDone
 }
