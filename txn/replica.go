@@ -198,7 +198,7 @@ func voteTargets(accs []ring.NodeRef, self, tm string, all bool) []ring.NodeRef 
 	q := len(accs)/2 + 1
 	out := make([]ring.NodeRef, 0, q)
 	pick := func(addr string) {
-		if len(out) == q || slices.ContainsFunc(out, func(r ring.NodeRef) bool { return r.Addr == addr }) {
+		if len(out) == q || isTarget(out, addr) {
 			return
 		}
 		if i := slices.IndexFunc(accs, func(r ring.NodeRef) bool { return r.Addr == addr }); i >= 0 {
