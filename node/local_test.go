@@ -108,17 +108,24 @@ func withBoot(cfg Config, to *Node) Config {
 	return cfg
 }
 
-// TestConcurrentEditorsConvergeAndTheRuleSeesTheConflict: two peers edit the same key at the
-// same time; both end with the same value holding both edits, and a merge was reported.
-func TestConcurrentEditorsConvergeAndTheRuleSeesTheConflict(t *testing.T) {
+// startMirrorTrio starts three joined peers with local mirrors: a founds the space, b and c
+// join through it.
+func startMirrorTrio(t *testing.T) (a, b, c *Node) {
 	cfg := mirrorConfig(t)
 	cfg.Found = true
-	a := startNode(t, cfg)
-	b := startNode(t, withBoot(mirrorConfig(t), a))
-	c := startNode(t, withBoot(mirrorConfig(t), a))
+	a = startNode(t, cfg)
+	b = startNode(t, withBoot(mirrorConfig(t), a))
+	c = startNode(t, withBoot(mirrorConfig(t), a))
 	for _, n := range []*Node{a, b, c} {
 		require.NoError(t, n.WaitJoined(context.Background()))
 	}
+	return a, b, c
+}
+
+// TestConcurrentEditorsConvergeAndTheRuleSeesTheConflict: two peers edit the same key at the
+// same time; both end with the same value holding both edits, and a merge was reported.
+func TestConcurrentEditorsConvergeAndTheRuleSeesTheConflict(t *testing.T) {
+	a, b, c := startMirrorTrio(t)
 	notices := make(chan string, 100)
 	cancel := b.WatchLocal("shared", func(ch local.Change) {
 		if ch.Notice != "" {
@@ -174,15 +181,8 @@ func TestWatchDeliversCommittedVersionsInOrder(t *testing.T) {
 // with the same value holding every edit, and b's merge rule ran for each of its edits (each
 // conflicted with what a committed meanwhile, directly or through its own rebased predecessor).
 func TestPartitionedEditorsConvergeAndEveryConflictIsMerged(t *testing.T) {
-	cfg := mirrorConfig(t)
-	cfg.Found = true
-	a := startNode(t, cfg)
-	b := startNode(t, withBoot(mirrorConfig(t), a))
-	c := startNode(t, withBoot(mirrorConfig(t), a))
+	a, b, c := startMirrorTrio(t)
 	nodes := []*Node{a, b, c}
-	for _, n := range nodes {
-		require.NoError(t, n.WaitJoined(context.Background()))
-	}
 	waitSettled(t, nodes)
 	appendEdit(t, a, "shared", 0)
 	waitSynced(t, a, "first edit")

@@ -15,18 +15,7 @@ import (
 // them and finds its successor on its side.
 func TestCutOffSuccessorsAreRemovedTogether(t *testing.T) {
 	w := newNet(t, 3)
-	var names []string
-	for i := range 24 {
-		name := fmt.Sprint("n", i)
-		names = append(names, name)
-		if i == 0 {
-			w.add(name, 1)
-		} else {
-			w.add(name, 1, "n0")
-		}
-		w.run(100 * time.Millisecond)
-	}
-	w.run(30 * time.Second)
+	w.grow(24)
 	require.NoError(t, ringOK(w.live()))
 
 	a := w.nodes["n0"]
@@ -88,16 +77,7 @@ func TestHeardIsBounded(t *testing.T) {
 // walks from there to a successor it can reach.
 func TestFallbackToNodesHeardFrom(t *testing.T) {
 	w := newNet(t, 5)
-	for i := range 32 {
-		name := fmt.Sprint("n", i)
-		if i == 0 {
-			w.add(name, 1)
-		} else {
-			w.add(name, 1, "n0")
-		}
-		w.run(100 * time.Millisecond)
-	}
-	w.run(30 * time.Second)
+	w.grow(32)
 	require.NoError(t, ringOK(w.live()))
 	a := w.nodes["n0"]
 	st := a.State()
@@ -132,4 +112,19 @@ func TestFallbackToNodesHeardFrom(t *testing.T) {
 	// (Which one depends on the others: they still see the nodes n0 lost, so the walk stops
 	// where a successor's predecessor is one of those.)
 	t.Logf("n0's successor %s, after falling back to %s", a.succ().Addr, other)
+}
+
+// grow starts n0 .. n(count-1), each joining through n0 100 ms after the one before, and lets
+// the ring settle for 30 s.
+func (w *net) grow(count int) {
+	for i := range count {
+		name := fmt.Sprint("n", i)
+		if i == 0 {
+			w.add(name, 1)
+		} else {
+			w.add(name, 1, "n0")
+		}
+		w.run(100 * time.Millisecond)
+	}
+	w.run(30 * time.Second)
 }

@@ -245,16 +245,7 @@ func MachineCrashes() Faults {
 					if w.S.Now() >= to || w.Unavailable() >= maxDown || !w.chance(0.05) {
 						return
 					}
-					d := w.between(100*time.Millisecond, 3*time.Second)
-					if w.chance(0.5) {
-						w.armPowerLoss(addr, d, 50*time.Millisecond, maxDown)
-						return
-					}
-					w.S.After(w.between(0, 10*time.Millisecond), func() {
-						if w.Unavailable() < maxDown {
-							w.powerCycle(addr, d, false)
-						}
-					})
+					w.loseOrCycle(addr, w.between(100*time.Millisecond, 3*time.Second), 10*time.Millisecond, maxDown)
 				}
 				w.OnCommitted = func(addr string, spec txn.TxSpec) {
 					if w.S.Now() >= to || len(spec.Ops) == 0 || !w.chance(0.08) {
@@ -267,16 +258,7 @@ func MachineCrashes() Faults {
 					op := spec.Ops[w.Rand.IntN(len(spec.Ops))]
 					members := w.pick(w.groupMembers(pl.GroupOf(op.Key)), 1+w.Rand.IntN(2))
 					for _, m := range members {
-						d := w.between(50*time.Millisecond, 2*time.Second)
-						if w.chance(0.5) {
-							w.armPowerLoss(m, d, 50*time.Millisecond, maxDown)
-							continue
-						}
-						w.S.After(w.between(0, 2*time.Millisecond), func() {
-							if w.Unavailable() < maxDown {
-								w.powerCycle(m, d, false)
-							}
-						})
+						w.loseOrCycle(m, w.between(50*time.Millisecond, 2*time.Second), 2*time.Millisecond, maxDown)
 					}
 				}
 			})
@@ -315,4 +297,18 @@ func (w *World) storm(k, maxDown int) {
 		w.S.After(down+w.between(100*time.Millisecond, 800*time.Millisecond), round)
 	}
 	round()
+}
+
+// loseOrCycle takes addr down for d, by a coin toss either with a power loss armed for its next
+// write or with a power cycle within jitter (unless maxDown peers are down by then).
+func (w *World) loseOrCycle(addr string, d, jitter time.Duration, maxDown int) {
+	if w.chance(0.5) {
+		w.armPowerLoss(addr, d, 50*time.Millisecond, maxDown)
+		return
+	}
+	w.S.After(w.between(0, jitter), func() {
+		if w.Unavailable() < maxDown {
+			w.powerCycle(addr, d, false)
+		}
+	})
 }
