@@ -27,6 +27,7 @@ type accRecord struct {
 	decidedAt Time
 	next      Time
 	waiters   []ring.NodeRef
+	dirty     bool // changed since the last Ready: written then (see persistRecord)
 }
 
 type gcEntry struct {

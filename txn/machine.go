@@ -105,6 +105,7 @@ type Machine struct {
 	recov                    map[TxID]*recovery
 	undecided                map[TxID]*accRecord // acceptor records still waiting for a decision
 	gcq                      []gcEntry           // decided records in decision order, dropped after RecordTTL
+	dirtyRecs                []TxID              // acceptor records changed since the last Ready, in change order
 	props                    map[int]*proposal
 	pulls                    map[int]*pull
 	watches                  map[int]*watch
@@ -280,6 +281,7 @@ func (m *Machine) Tick(now Time) {
 
 // Ready returns and clears the output collected since the previous call.
 func (m *Machine) Ready() Output {
+	m.writeDirtyRecords()
 	o := m.out
 	m.out = Output{}
 	o.Msgs = coalesceAccepted(o.Msgs)

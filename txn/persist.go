@@ -62,7 +62,31 @@ func decodeGroupMeta(g int, b []byte, now Time) (*group, error) {
 	return gs, d.err
 }
 
+// persistRecord marks tx's acceptor record for writing in this Ready's batch. An acceptor
+// often changes one record several times in one batch (its own replica's vote, another
+// replica's, the decision); written once, the batch holds its last state only. That is all a
+// crash can keep anyway: nothing leaves before the batch it depends on is durable.
 func (m *Machine) persistRecord(tx TxID, rec *accRecord) {
+	if !rec.dirty {
+		rec.dirty = true
+		m.dirtyRecs = append(m.dirtyRecs, tx)
+	}
+}
+
+// writeDirtyRecords puts the records marked since the last Ready into its batch, in the order
+// they were first marked. A record dropped (garbage-collected) since it was marked is skipped:
+// its delete is in the batch already, and a record made anew after it is the one m.acc holds.
+func (m *Machine) writeDirtyRecords() {
+	for _, tx := range m.dirtyRecs {
+		if rec := m.acc[tx]; rec != nil && rec.dirty {
+			rec.dirty = false
+			m.writeRecord(tx, rec)
+		}
+	}
+	m.dirtyRecs = m.dirtyRecs[:0]
+}
+
+func (m *Machine) writeRecord(tx TxID, rec *accRecord) {
 	e := enc{}
 	e.b = append(e.b, recordFormat)
 	e.ref(rec.tm)

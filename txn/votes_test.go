@@ -1,6 +1,7 @@
 package txn
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -165,4 +166,41 @@ func TestCommitMessagesWhenTheTMIsAMember(t *testing.T) {
 	c.watch = nil
 	require.Equal(t, map[MsgType]int{MsgPrepare: 2, MsgVote: 3, MsgAccepted: 1, MsgDecide: 2}, counts)
 	require.Equal(t, "v", string(c.get(nodes[1], "k").Value))
+}
+
+// TestAcceptorRecordIsWrittenOncePerReady: an acceptor that changes one record several times
+// before Ready writes it once, in its last state (which a restart restores whole), and a record
+// dropped after it was changed is not written back after its delete.
+func TestAcceptorRecordIsWrittenOncePerReady(t *testing.T) {
+	c := newCluster(t, 1, testConfig())
+	a := c.start("a", true)
+	m := a.m
+	tx := TxID{1}
+	b, d := ring.NodeRef{ID: ring.HashKey([]byte("b")), Addr: "b", Inc: 1}, ring.NodeRef{ID: ring.HashKey([]byte("d")), Addr: "d", Inc: 1}
+	parts := []Part{{Key: []byte("k"), Members: []string{"a", "b", "d"}}}
+	vote := func(from ring.NodeRef) Message {
+		return Message{Type: MsgVote, From: from, To: a.ref, Tx: tx, TM: b, Acceptors: []ring.NodeRef{a.ref, b, d}, Parts: parts,
+			Votes: []Vote{{Key: []byte("k"), Replica: from.Addr, Prepared: true}}}
+	}
+	m.Step(c.now, vote(b))
+	m.Step(c.now, vote(d))
+	out := m.Ready()
+	require.NotNil(t, out.Persist)
+	require.Equal(t, 1, out.Persist.Len(), "two acceptances, one write")
+	require.NoError(t, a.st.Apply(context.Background(), out.Persist))
+
+	restored, err := New(c.cfg, a.ref, 2)
+	require.NoError(t, err)
+	require.NoError(t, restored.Restore(context.Background(), c.now, a.st))
+	require.Len(t, restored.acc[tx].inst, 2, "the record written holds both acceptances")
+
+	m.persistRecord(tx, m.acc[tx])
+	delete(m.acc, tx) // what the garbage collector does, in the same Ready
+	m.batch().DeleteMeta(recordName(tx))
+	out = m.Ready()
+	require.Equal(t, 1, out.Persist.Len(), "the delete only")
+	require.NoError(t, a.st.Apply(context.Background(), out.Persist))
+	_, found, err := a.st.Meta(context.Background(), recordName(tx))
+	require.NoError(t, err)
+	require.False(t, found)
 }
