@@ -13,10 +13,12 @@ type Counters struct {
 	BytesSent uint64        `json:"bytes_sent"` // their encoded frames
 	Syncs     uint64        `json:"syncs"`      // store fsyncs (one covers every write before it)
 	SyncTime  time.Duration `json:"sync_ns"`    // time spent in them
+	Writes    uint64        `json:"writes"`     // records written to the store (puts and deletes)
+	WriteSize uint64        `json:"write_size"` // their key and value bytes
 }
 
 type counters struct {
-	msgsSent, msgsRecv, bytesSent, syncs, syncNanos atomic.Uint64
+	msgsSent, msgsRecv, bytesSent, syncs, syncNanos, writes, writeSize atomic.Uint64
 }
 
 // Counters returns the totals so far.
@@ -25,6 +27,7 @@ func (n *Node) Counters() Counters {
 	return Counters{
 		MsgsSent: c.msgsSent.Load(), MsgsRecv: c.msgsRecv.Load(), BytesSent: c.bytesSent.Load(),
 		Syncs: c.syncs.Load(), SyncTime: time.Duration(c.syncNanos.Load()),
+		Writes: c.writes.Load(), WriteSize: c.writeSize.Load(),
 	}
 }
 
@@ -33,5 +36,6 @@ func (c Counters) Sub(o Counters) Counters {
 	return Counters{
 		MsgsSent: c.MsgsSent - o.MsgsSent, MsgsRecv: c.MsgsRecv - o.MsgsRecv, BytesSent: c.BytesSent - o.BytesSent,
 		Syncs: c.Syncs - o.Syncs, SyncTime: c.SyncTime - o.SyncTime,
+		Writes: c.Writes - o.Writes, WriteSize: c.WriteSize - o.WriteSize,
 	}
 }

@@ -74,10 +74,16 @@ func namedPeers(m core.Msg) []string {
 
 // encodeFrame builds a length-prefixed frame for m with hints for the peers it names.
 func (n *Node) encodeFrame(m core.Msg) ([]byte, error) {
+	return n.appendFrameOf(make([]byte, 0, 768), m)
+}
+
+// appendFrameOf appends m's frame to dst; on error dst is returned unchanged.
+func (n *Node) appendFrameOf(dst []byte, m core.Msg) ([]byte, error) {
 	// The frame's length prefix goes in front of the payload once its length is known: the
-	// payload is built after room for the longest prefix, so the frame needs no second copy.
+	// payload is built after room for the longest prefix, then moved down over the unused room.
 	const room = binary.MaxVarintLen64
-	b := make([]byte, room, 768)
+	base := len(dst)
+	b := append(dst, make([]byte, room)...)
 	b = append(b, frameVersion)
 	type hint struct {
 		id    string
@@ -129,13 +135,12 @@ func (n *Node) encodeFrame(m core.Msg) ([]byte, error) {
 	}
 	b, err := m.AppendBinary(b)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
-	var prefix [binary.MaxVarintLen64]byte
-	k := binary.PutUvarint(prefix[:], uint64(len(b)-room))
-	start := room - k
-	copy(b[start:], prefix[:k])
-	return b[start:], nil
+	payload := len(b) - base - room
+	k := binary.PutUvarint(b[base:], uint64(payload))
+	copy(b[base+k:], b[base+room:])
+	return b[:base+k+payload], nil
 }
 
 // decodePayload splits a frame payload into hints (added to the peerstore for peers we have no

@@ -2,6 +2,7 @@ package node
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,45 +13,70 @@ import (
 
 // handleStream reads frames from one inbound stream until it ends. Anything malformed resets
 // the stream: the sender is broken or hostile, and resyncing a framed stream is not possible.
+//
+// Messages go to the loop in batches: every frame already complete in the read buffer joins
+// the batch (one channel hand-off and one wake-up of the loop for a burst, not one per message),
+// but the reader never waits for more bytes while it holds decoded messages.
 func (n *Node) handleStream(s network.Stream) {
 	remote := s.Conn().RemotePeer().String()
-	br := bufio.NewReader(s)
+	br := bufio.NewReaderSize(s, 64<<10)
 	var buf []byte
 	for {
-		payload, err := readFrame(br, buf, maxFrameBytes)
-		if errors.Is(err, io.EOF) {
-			_ = s.Close()
-			return
+		var batch []core.Msg
+		for len(batch) < maxInboundBatch && (len(batch) == 0 || frameBuffered(br)) {
+			payload, err := readFrame(br, buf, maxFrameBytes)
+			if errors.Is(err, io.EOF) && len(batch) == 0 {
+				_ = s.Close()
+				return
+			}
+			if err != nil {
+				n.log.Warn("peer stream: bad frame, resetting", "from", shortPeer(remote), "err", err)
+				_ = s.Reset()
+				return
+			}
+			buf = payload
+			m, err := n.decodeMessage(payload)
+			if err != nil {
+				n.log.Warn("peer stream: undecodable message, resetting", "from", shortPeer(remote), "err", err)
+				_ = s.Reset()
+				return
+			}
+			if m.Src() != remote {
+				// The connection is authenticated; a From naming someone else is a forgery.
+				n.log.Warn("peer stream: message claims another sender, resetting", "from", shortPeer(remote), "claimed", m.Src())
+				_ = s.Reset()
+				return
+			}
+			if m.Dst() != n.self.Addr {
+				n.log.Debug("message for another peer dropped", "from", shortPeer(remote), "to", m.Dst())
+				continue
+			}
+			batch = append(batch, m)
 		}
-		if err != nil {
-			n.log.Warn("peer stream: bad frame, resetting", "from", shortPeer(remote), "err", err)
-			_ = s.Reset()
-			return
-		}
-		buf = payload
-		m, err := n.decodeMessage(payload)
-		if err != nil {
-			n.log.Warn("peer stream: undecodable message, resetting", "from", shortPeer(remote), "err", err)
-			_ = s.Reset()
-			return
-		}
-		if m.Src() != remote {
-			// The connection is authenticated; a From naming someone else is a forgery.
-			n.log.Warn("peer stream: message claims another sender, resetting", "from", shortPeer(remote), "claimed", m.Src())
-			_ = s.Reset()
-			return
-		}
-		if m.Dst() != n.self.Addr {
-			n.log.Debug("message for another peer dropped", "from", shortPeer(remote), "to", m.Dst())
+		if len(batch) == 0 {
 			continue
 		}
 		select {
-		case n.inbound <- m:
+		case n.inbound <- batch:
 		case <-n.loopDone:
 			_ = s.Reset()
 			return
 		}
 	}
+}
+
+// maxInboundBatch bounds the messages one hand-off to the loop carries.
+const maxInboundBatch = 64
+
+// frameBuffered reports whether br holds a whole frame, so reading it cannot block.
+func frameBuffered(br *bufio.Reader) bool {
+	have := br.Buffered()
+	if have == 0 {
+		return false
+	}
+	head, _ := br.Peek(min(have, binary.MaxVarintLen64))
+	l, k := binary.Uvarint(head)
+	return k > 0 && l <= uint64(have-k)
 }
 
 // decodeMessage decodes a frame payload and turns a decoder panic into an error: bytes from the

@@ -13,8 +13,8 @@ const (
 	// maxLocalRounds bounds how often messages a node sends to itself are fed back within one
 	// flush, so a protocol bug that ping-pongs with itself cannot wedge the loop.
 	maxLocalRounds = 64
-	// maxBatch is how many queued inputs the loop takes before it flushes: one flush makes one
-	// fsync for all of them (group commit).
+	// maxBatch is about how many queued inputs (messages, calls) the loop takes before it
+	// flushes: one flush makes one fsync for all of them (group commit).
 	maxBatch = 256
 )
 
@@ -53,8 +53,8 @@ func (n *Node) loop(waitForLAN bool) {
 			if n.bootstrapped {
 				n.p.Tick(n.now())
 			}
-		case m := <-n.inbound:
-			n.step(m)
+		case ms := <-n.inbound:
+			n.step(ms)
 		case f := <-n.calls:
 			n.call(f)
 		case <-n.intake.sig:
@@ -77,7 +77,7 @@ func (n *Node) loop(waitForLAN bool) {
 // Calls (the app's Local, Get, Status) go first: a user's edit should not queue behind a burst of
 // protocol messages, which is what Local's latency is made of.
 func (n *Node) drain() {
-	for range maxBatch {
+	for taken := 0; taken < maxBatch; taken++ {
 		select {
 		case f := <-n.calls:
 			n.call(f)
@@ -85,8 +85,9 @@ func (n *Node) drain() {
 		default:
 		}
 		select {
-		case m := <-n.inbound:
-			n.step(m)
+		case ms := <-n.inbound:
+			n.step(ms)
+			taken += len(ms) - 1
 		case f := <-n.calls:
 			n.call(f)
 		case <-n.intake.sig:
@@ -104,10 +105,14 @@ func (n *Node) call(f func(now ring.Time)) {
 	f(n.now())
 }
 
-func (n *Node) step(m core.Msg) {
-	n.counters.msgsRecv.Add(1)
-	if n.bootstrapped {
-		n.p.Step(n.now(), m)
+func (n *Node) step(ms []core.Msg) {
+	n.counters.msgsRecv.Add(uint64(len(ms)))
+	if !n.bootstrapped {
+		return
+	}
+	now := n.now()
+	for _, m := range ms {
+		n.p.Step(now, m)
 	}
 }
 
@@ -160,6 +165,7 @@ func (n *Node) flush() {
 	// a replica's lock and its own acceptor's record of the vote, written a round apart.
 	needSync, wrote := false, false
 	defer func() {
+		n.sendOutbox()
 		switch {
 		case needSync:
 			n.requestSync()
@@ -179,6 +185,8 @@ func (n *Node) flush() {
 				return
 			}
 			n.appliedSeq.Add(1)
+			n.counters.writes.Add(uint64(out.Persist.Len()))
+			n.counters.writeSize.Add(uint64(out.Persist.Size()))
 			wrote = true
 		}
 		local := n.takeLocal(&out)
@@ -373,21 +381,59 @@ func (n *Node) storeFailed(err error) {
 	go func() { _ = n.Close() }()
 }
 
+// send adds m's frame to the bytes going to its destination in this flush; sendOutbox hands
+// them to the writers when the flush ends. Queued per flush, a burst to one peer costs its writer
+// one wake-up, one write and one Noise record, and its reader one hand-off to the loop, where
+// per-message hand-offs between goroutines were a large share of a busy peer's CPU.
 func (n *Node) send(m core.Msg) {
 	p, err := n.peerIDOf(m.Dst())
 	if err != nil {
 		n.log.Warn("message to an invalid peer ID dropped", "to", m.Dst(), "err", err)
 		return
 	}
-	frame, err := n.encodeFrame(m)
+	buf, queued := n.outbox[p]
+	if !queued {
+		n.outOrder = append(n.outOrder, p)
+	}
+	before := len(buf)
+	buf, err = n.appendFrameOf(buf, m)
 	if err != nil {
 		n.log.Warn("message not encodable, dropped", "kind", m.Kind(), "err", err)
+		if !queued {
+			n.outOrder = n.outOrder[:len(n.outOrder)-1]
+		}
 		return
 	}
 	n.counters.msgsSent.Add(1)
-	n.counters.bytesSent.Add(uint64(len(frame)))
-	if !n.writers.send(p, frame) {
-		n.log.Debug("send queue full, message dropped", "to", shortPeer(m.Dst()), "kind", m.Kind())
+	n.counters.bytesSent.Add(uint64(len(buf) - before))
+	if len(buf) >= maxOutboxBytes {
+		n.handToWriter(p, buf)
+		buf = nil
+	}
+	if n.outbox == nil {
+		n.outbox = map[peer.ID][]byte{}
+	}
+	n.outbox[p] = buf
+}
+
+// maxOutboxBytes is how many bytes of frames to one peer a flush gathers before handing them on.
+const maxOutboxBytes = 64 << 10
+
+// sendOutbox hands the frames gathered in this flush to the writers, destinations in the order
+// they were first sent to.
+func (n *Node) sendOutbox() {
+	for _, p := range n.outOrder {
+		if buf := n.outbox[p]; len(buf) > 0 {
+			n.handToWriter(p, buf)
+		}
+		delete(n.outbox, p)
+	}
+	n.outOrder = n.outOrder[:0]
+}
+
+func (n *Node) handToWriter(p peer.ID, buf []byte) {
+	if !n.writers.send(p, buf) {
+		n.log.Debug("send queue full, messages dropped", "to", shortPeer(p.String()), "bytes", len(buf))
 	}
 }
 

@@ -43,7 +43,7 @@ type Node struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // goroutines started by this package other than the loop and writers
 
-	inbound  chan core.Msg
+	inbound  chan []core.Msg // batches of messages from one stream
 	calls    chan func(now ring.Time)
 	quit     chan struct{} // closed to stop the loop
 	loopDone chan struct{}
@@ -59,6 +59,8 @@ type Node struct {
 	pending    []pendingOut
 	held       map[string]int // messages per destination waiting in pending (loop only)
 	writers    *writers
+	outbox     map[peer.ID][]byte // frames sent in this flush, per destination (loop only)
+	outOrder   []peer.ID          // outbox's destinations in first-send order
 	pings      *pinger
 
 	joined    chan struct{}
@@ -122,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		log:        s.Logger,
 		host:       h,
 		start:      time.Now(),
-		inbound:    make(chan core.Msg, 1024),
+		inbound:    make(chan []core.Msg, 256),
 		calls:      make(chan func(ring.Time)),
 		quit:       make(chan struct{}),
 		loopDone:   make(chan struct{}),

@@ -152,6 +152,15 @@ func (b *Batch) PutMeta(name string, value []byte) {
 // Len is the number of writes in the batch.
 func (b *Batch) Len() int { return len(b.ops) }
 
+// Size is the number of key and value bytes the batch writes.
+func (b *Batch) Size() int {
+	n := 0
+	for _, o := range b.ops {
+		n += len(o.key.String()) + len(o.value)
+	}
+	return n
+}
+
 // Apply writes the batch atomically and durably: when it returns nil, the batch (and every
 // batch written before it) survives a crash of the machine.
 func (s *Store) Apply(ctx context.Context, b *Batch) error {
