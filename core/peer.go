@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"slices"
 
 	"github.com/detrans/detrans/local"
 	"github.com/detrans/detrans/partition"
@@ -141,6 +142,7 @@ func (p *Peer) Ready() Output {
 	// collected in the next pass; a few passes always settle (each answer is consumed once).
 	for pass := 0; pass < 8; pass++ {
 		to := p.Txn.Ready()
+		out.Msgs = slices.Grow(out.Msgs, len(to.Msgs))
 		for i := range to.Msgs {
 			out.Msgs = append(out.Msgs, Msg{Txn: &to.Msgs[i]})
 		}

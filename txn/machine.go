@@ -106,6 +106,8 @@ type Machine struct {
 	undecided                map[TxID]*accRecord // acceptor records still waiting for a decision
 	gcq                      []gcEntry           // decided records in decision order, dropped after RecordTTL
 	dirtyRecs                []TxID              // acceptor records changed since the last Ready, in change order
+	recBody                  []byte              // scratch for writeRecord
+	recVotes                 []Vote              // scratch for writeRecord
 	props                    map[int]*proposal
 	pulls                    map[int]*pull
 	watches                  map[int]*watch
@@ -370,10 +372,7 @@ func (m *Machine) wake() Time {
 
 func (m *Machine) send(msg Message) {
 	msg.From = m.self
-	if msg.To.Addr == m.self.Addr {
-		// Loopback without the network: the driver feeds it back in order.
-	}
-	m.out.Msgs = append(m.out.Msgs, msg)
+	m.out.Msgs = append(m.out.Msgs, msg) // to ourselves too: the driver feeds those back in order
 }
 
 func (m *Machine) emit(ev Event) { m.out.Events = append(m.out.Events, ev) }

@@ -2,6 +2,7 @@ package txn
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -87,26 +88,39 @@ func (m *Machine) writeDirtyRecords() {
 }
 
 func (m *Machine) writeRecord(tx TxID, rec *accRecord) {
-	e := enc{}
+	// The body is built in a scratch buffer the machine reuses and the record in one buffer sized
+	// up front: growing both piecemeal cost more than the encoding itself.
+	msg := Message{Type: MsgP1b, Parts: rec.parts, Items: rec.writes, Votes: m.recVotes[:0]}
+	for _, k := range sortedInst(rec.inst) {
+		in := rec.inst[k]
+		msg.Votes = append(msg.Votes, Vote{Key: in.key, Replica: in.replica, Prepared: in.prepared, Ballot: in.ballot})
+	}
+	m.recVotes = msg.Votes[:0]
+	body, err := msg.AppendBinary(m.recBody[:0])
+	if err != nil {
+		return
+	}
+	m.recBody = body[:0]
+	size := 1 + refSize(rec.tm) + binary.MaxVarintLen64 + binary.MaxVarintLen64 + len(body) + binary.MaxVarintLen64 + 1
+	for _, a := range rec.accs {
+		size += refSize(a)
+	}
+	e := enc{b: make([]byte, 0, size)}
 	e.b = append(e.b, recordFormat)
 	e.ref(rec.tm)
 	e.u(uint64(len(rec.accs)))
 	for _, a := range rec.accs {
 		e.ref(a)
 	}
-	msg := Message{Type: MsgP1b, Parts: rec.parts, Items: rec.writes}
-	for _, k := range sortedInst(rec.inst) {
-		in := rec.inst[k]
-		msg.Votes = append(msg.Votes, Vote{Key: in.key, Replica: in.replica, Prepared: in.prepared, Ballot: in.ballot})
-	}
-	body, err := msg.MarshalBinary()
-	if err != nil {
-		return
-	}
 	e.bytes(body)
 	e.u(rec.promised)
 	e.b = append(e.b, byte(rec.decided))
 	m.batch().PutMeta(recordName(tx), e.b)
+}
+
+// refSize bounds the length of enc.ref's encoding of r.
+func refSize(r ring.NodeRef) int {
+	return 16 + binary.MaxVarintLen64 + len(r.Addr) + binary.MaxVarintLen64
 }
 
 func decodeRecord(b []byte) (*accRecord, error) {
