@@ -72,7 +72,13 @@ func (m *Machine) recoveryDelay() time.Duration {
 
 func (m *Machine) onVote(now Time, msg Message) {
 	if rec, acc := m.acceptVote(now, msg); len(acc) > 0 && !rec.tm.IsZero() {
-		m.send(Message{Type: MsgAccepted, To: rec.tm, Tx: msg.Tx, Votes: acc})
+		a := Message{Type: MsgAccepted, To: rec.tm, Tx: msg.Tx, Votes: acc}
+		if msg.Seq&voteAccepted != 0 && rec.tm.Addr != m.self.Addr && sameVotes(acc, msg.Votes) {
+			// We hold exactly the values the replica's own acceptor accepted: one message
+			// tells the TM of both acceptances (a TM outside the group gets no vote itself).
+			a.Seq = acceptedByReplicaToo
+		}
+		m.send(a)
 	}
 	if msg.Seq&voteAccepted != 0 && len(msg.Votes) > 0 {
 		// The sender's own acceptor accepted these values, durably, before the vote left: count
@@ -90,6 +96,13 @@ const (
 	// decided gets no answer: the decision's broadcast reaches its replica anyway (and a lost
 	// one is asked for when the lock times out); a resent vote may mean it was lost.
 	voteResent
+)
+
+// Flags in a fast-path acceptance's Seq.
+const (
+	// acceptedByReplicaToo: the own acceptor of each vote's replica accepted the same value
+	// (the vote came with voteAccepted), so the TM counts that acceptance as well.
+	acceptedByReplicaToo = 1 << iota
 )
 
 // acceptVote is the acceptor's side of a vote: every instance keeps the first value it gets at

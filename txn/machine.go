@@ -312,14 +312,15 @@ func coalesceAccepted(msgs []Message) []Message {
 		return msgs
 	}
 	type dest struct {
-		to string
-		tx TxID
+		to  string
+		tx  TxID
+		seq uint64 // flags hold for every vote of a message: merge only alike
 	}
 	first := map[dest]int{}
 	out := msgs[:0]
 	for _, msg := range msgs {
 		if msg.Type == MsgAccepted && msg.Ballot == 0 {
-			d := dest{msg.To.Addr, msg.Tx}
+			d := dest{msg.To.Addr, msg.Tx, msg.Seq}
 			if i, ok := first[d]; ok {
 				out[i].Votes = append(slices.Clip(out[i].Votes), msg.Votes...)
 				continue

@@ -145,17 +145,19 @@ func (m *Machine) onPrepare(now Time, msg Message) {
 	if msg.Seq > 0 {
 		vote.Seq = voteResent
 	}
-	carried := false // our own acceptance rides on the vote to the TM
+	carried := false // our own acceptance rides on the votes we send
 	if isTarget(targets, m.self.Addr) {
 		// Our own acceptor accepts here, in the batch that holds the lock, so one fsync covers
-		// both. When the TM is an acceptor we vote to, the vote tells it of that acceptance too
-		// (voteAccepted) instead of a message of its own.
+		// both. The votes tell their acceptors of that acceptance (voteAccepted) instead of a
+		// message of its own to the TM: a TM we vote to counts it at once; any other acceptor
+		// passes it on with its own acceptance (acceptedByReplicaToo), which is how a TM outside
+		// the group hears of it.
 		own := vote
 		own.From, own.To = m.self, m.self
 		rec, acc := m.acceptVote(now, own)
 		switch {
 		case len(acc) == 0 || rec.tm.IsZero():
-		case msg.From.Addr != m.self.Addr && isTarget(targets, msg.From.Addr) && rec.tm.Addr == msg.From.Addr && sameVotes(acc, votes):
+		case msg.From.Addr != m.self.Addr && len(targets) > 1 && rec.tm.Addr == msg.From.Addr && sameVotes(acc, votes):
 			carried = true
 		default:
 			m.send(Message{Type: MsgAccepted, To: rec.tm, Tx: msg.Tx, Votes: acc})
@@ -167,7 +169,7 @@ func (m *Machine) onPrepare(now Time, msg Message) {
 		}
 		v := vote
 		v.To = a
-		if carried && a.Addr == msg.From.Addr {
+		if carried {
 			v.Seq |= voteAccepted
 		}
 		m.send(v)

@@ -348,6 +348,9 @@ func (m *Machine) onAccepted(now Time, msg Message) {
 			op.acks[k] = a
 		}
 		a[msg.From.Addr] = v.Prepared // an acceptor keeps the first ballot-0 value it got
+		if msg.Seq&acceptedByReplicaToo != 0 && containsRef(op.accs, v.Replica) {
+			a[v.Replica] = v.Prepared
+		}
 		// A replica asked again after it lost its lock may vote differently (see onP1b), so
 		// acceptors may hold different values: chosen means a majority accepted this one.
 		same := 0

@@ -2,6 +2,7 @@ package txn
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -203,4 +204,42 @@ func TestAcceptorRecordIsWrittenOncePerReady(t *testing.T) {
 	_, found, err := a.st.Meta(context.Background(), recordName(tx))
 	require.NoError(t, err)
 	require.False(t, found)
+}
+
+// TestCommitMessagesWhenTheTMIsNotAMember: a TM outside the key's replica group is no acceptor,
+// so it hears of each vote through the acceptor it went to, which passes on the replica's own
+// acceptance with its own: 3 prepares, 3 votes, 3 acceptances, 3 decisions between peers (each
+// replica's own acceptance used to cost an extra message to the TM).
+func TestCommitMessagesWhenTheTMIsNotAMember(t *testing.T) {
+	c := newCluster(t, 3, testConfig())
+	nodes := []*tnode{c.start("a", true), c.start("b", false), c.start("c", false), c.start("d", false)}
+	c.waitConverged(30 * time.Second)
+	var d *tnode // a TM outside the key's group
+	key := ""
+	for i := 0; i < 100 && d == nil; i++ {
+		key = fmt.Sprintf("k%d", i)
+		v := nodes[0].m.View(c.cfg.Placement.GroupOf([]byte(key)))
+		for _, n := range nodes {
+			if !v.Has(n.name) {
+				d = n
+			}
+		}
+	}
+	require.NotNil(t, d, "some group leaves a node out")
+	r := c.get(d, key)
+	require.NoError(t, r.Err)
+	counts := map[MsgType]int{}
+	c.watch = func(m Message) {
+		if m.From.Addr != m.To.Addr {
+			counts[m.Type]++
+		}
+	}
+	ev := c.commit(d, Op{Key: []byte(key), ReadVersion: r.Version, Write: true, Value: []byte("v")})
+	require.NoError(t, ev.Err)
+	c.run(100 * time.Millisecond)
+	c.watch = nil
+	require.Equal(t, map[MsgType]int{MsgPrepare: 3, MsgVote: 3, MsgAccepted: 3, MsgDecide: 3}, counts)
+	for _, n := range nodes {
+		require.Equal(t, "v", string(c.get(n, key).Value))
+	}
 }
