@@ -395,6 +395,9 @@ func (n *Node) send(m core.Msg) {
 	if !queued {
 		n.outOrder = append(n.outOrder, p)
 	}
+	if buf == nil {
+		buf = make([]byte, 0, 4096) // most flushes send a peer less: no doublings
+	}
 	before := len(buf)
 	buf, err = n.appendFrameOf(buf, m)
 	if err != nil {
