@@ -12,8 +12,9 @@
 //     Messages and events that depend on no unsynced write (core.Msg.Unbound, txn.Event.Unbound:
 //     requests, decisions, read results) go at once, in per-peer order; writes nothing waits
 //     for are synced with the next fsync or within lazySync.
-//   - The loop never blocks on the network. Outbound messages go to per-peer writer goroutines
-//     through bounded queues; a full queue drops the message (the ring tolerates loss).
+//   - The loop never blocks on the network. The frames one flush sends a peer go to that peer's
+//     writer goroutine together, through a bounded queue; a full queue drops them (the protocols
+//     tolerate loss). Readers hand the loop every complete frame they have buffered at once.
 //   - Input from the network is never trusted: frames are length-prefixed and bounded by
 //     the codec's limit, decoding errors reset the stream, and a message whose From does not
 //     match the authenticated remote peer is dropped. Nothing from the wire may panic the node.

@@ -14,5 +14,7 @@
 //
 // The package does no networking, reads no clock and starts no goroutines of its own; the
 // persistent backend is pebble through go-ds-pebble (pure Go, batched atomic writes, group-
-// committed WAL fsync), and tests and the simulator use an in-memory map datastore.
+// committed WAL fsync), and tests and the simulator use an in-memory map datastore. Pebble's
+// write-ahead logs are zeroed ahead of their end (walfs.go) so that a sync overwrites blocks
+// instead of growing the file, which would make every sync commit ext4's shared journal.
 package store
