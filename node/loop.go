@@ -396,7 +396,7 @@ func (n *Node) send(m core.Msg) {
 		n.outOrder = append(n.outOrder, p)
 	}
 	if buf == nil {
-		buf = make([]byte, 0, 4096) // most flushes send a peer less: no doublings
+		buf = getFrameBuf()
 	}
 	before := len(buf)
 	buf, err = n.appendFrameOf(buf, m)
@@ -436,6 +436,7 @@ func (n *Node) sendOutbox() {
 
 func (n *Node) handToWriter(p peer.ID, buf []byte) {
 	if !n.writers.send(p, buf) {
+		putFrameBuf(buf)
 		n.log.Debug("send queue full, messages dropped", "to", shortPeer(p.String()), "bytes", len(buf))
 	}
 }
