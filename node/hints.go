@@ -72,12 +72,8 @@ func namedPeers(m core.Msg) []string {
 	return out
 }
 
-// encodeFrame builds a length-prefixed frame for m with hints for the peers it names.
-func (n *Node) encodeFrame(m core.Msg) ([]byte, error) {
-	return n.appendFrameOf(make([]byte, 0, 768), m)
-}
-
-// appendFrameOf appends m's frame to dst; on error dst is returned unchanged.
+// appendFrameOf appends a length-prefixed frame for m, with hints for the peers it names, to
+// dst; on error dst is returned unchanged.
 func (n *Node) appendFrameOf(dst []byte, m core.Msg) ([]byte, error) {
 	// The frame's length prefix goes in front of the payload once its length is known: the
 	// payload is built after room for the longest prefix, then moved down over the unused room.

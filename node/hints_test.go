@@ -33,11 +33,11 @@ func TestDialHintsGoOncePerDestination(t *testing.T) {
 	var toB1, toB2, toD []byte
 	require.NoError(t, a.do(context.Background(), func(ring.Time) {
 		var err error
-		toB1, err = a.encodeFrame(msg(b))
+		toB1, err = a.appendFrameOf(nil, msg(b))
 		require.NoError(t, err)
-		toB2, err = a.encodeFrame(msg(b))
+		toB2, err = a.appendFrameOf(nil, msg(b))
 		require.NoError(t, err)
-		toD, err = a.encodeFrame(msg(d))
+		toD, err = a.appendFrameOf(nil, msg(d))
 		require.NoError(t, err)
 	}))
 	require.Greater(t, len(toB1), len(toB2), "the second message to b repeats no hint")
