@@ -281,6 +281,15 @@ func (b *Batch) DeleteMeta(name string) {
 	b.ops = append(b.ops, op{key: ds.RawKey(metaPrefix + name)})
 }
 
+// Fail marks the batch unwritable: Apply and ApplyNoSync return err (the first one set) and
+// write none of it. A protocol that cannot encode a write it must make durable says so here
+// rather than leaving the write out.
+func (b *Batch) Fail(err error) {
+	if b.err == nil {
+		b.err = err
+	}
+}
+
 // Merge appends o's writes to b, in order: later writes to the same key win.
 func (b *Batch) Merge(o *Batch) {
 	if o == nil {

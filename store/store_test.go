@@ -189,3 +189,16 @@ func TestMetaRangeAndDeleteMeta(t *testing.T) {
 	require.False(t, found)
 	require.Error(t, s.MetaRange(ctx, "a/b", func(string, []byte) error { return nil }))
 }
+
+func TestFailedBatchWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	s := NewMemory()
+	var b Batch
+	b.PutMeta("kept-out", []byte("x"))
+	b.Fail(errors.New("cannot encode"))
+	b.Fail(errors.New("second"))
+	require.ErrorContains(t, s.Apply(ctx, &b), "cannot encode")
+	_, found, err := s.Meta(ctx, "kept-out")
+	require.NoError(t, err)
+	require.False(t, found)
+}

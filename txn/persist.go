@@ -98,6 +98,9 @@ func (m *Machine) writeRecord(tx TxID, rec *accRecord) {
 	m.recVotes = msg.Votes[:0]
 	body, err := msg.AppendBinary(m.recBody[:0])
 	if err != nil {
+		// An acceptance that cannot be made durable must not count: the batch fails, and the
+		// driver stops the peer before anything that depends on it leaves.
+		m.batch().Fail(fmt.Errorf("txn: acceptor record of tx %x: %w", tx[:], err))
 		return
 	}
 	m.recBody = body[:0]

@@ -243,3 +243,22 @@ func TestCommitMessagesWhenTheTMIsNotAMember(t *testing.T) {
 		require.Equal(t, "v", string(c.get(n, key).Value))
 	}
 }
+
+// TestUnencodableAcceptorRecordFailsTheBatch: a record too large to encode is not silently left
+// out of the batch (the acceptance would count without being durable); the batch fails instead.
+func TestUnencodableAcceptorRecordFailsTheBatch(t *testing.T) {
+	c := newCluster(t, 1, testConfig())
+	a := c.start("a", true)
+	m := a.m
+	tx := TxID{2}
+	rec := m.record(c.now, tx, a.ref, []ring.NodeRef{a.ref}, []Part{{Key: []byte("k"), Members: []string{"a"}}})
+	rec.writes = []Item{{Key: []byte("k"), Write: true, Value: make([]byte, MaxMessageSize)}}
+	m.persistRecord(tx, rec)
+	out := m.Ready()
+	require.NotNil(t, out.Persist)
+	err := a.st.ApplyNoSync(context.Background(), out.Persist)
+	require.ErrorContains(t, err, "acceptor record")
+	_, found, err := a.st.Meta(context.Background(), recordName(tx))
+	require.NoError(t, err)
+	require.False(t, found)
+}
