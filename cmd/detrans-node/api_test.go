@@ -27,11 +27,13 @@ type fakePeer struct {
 	lookupErr error
 	lastKey   []byte
 
-	mu         sync.Mutex
-	kv         map[string]node.Item
-	storeErr   error // returned by every store call while set
-	allowFault bool
-	blocked    []string
+	mu          sync.Mutex
+	kv          map[string]node.Item
+	storeErr    error // returned by every store call while set
+	allowFault  bool
+	blocked     []string
+	sent        uint64 // Counters().MsgsSent; grows by sentPerRead on every call
+	sentPerRead uint64
 }
 
 func (f *fakePeer) Get(ctx context.Context, key []byte) (node.Item, error) {
@@ -112,7 +114,12 @@ func (f *fakePeer) Blocked() []string {
 
 func (f *fakePeer) FaultInjectionAllowed() bool { return f.allowFault }
 
-func (f *fakePeer) Counters() node.Counters { return node.Counters{} }
+func (f *fakePeer) Counters() node.Counters {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent += f.sentPerRead
+	return node.Counters{MsgsSent: f.sent}
+}
 
 func (f *fakePeer) Local(context.Context, local.Intent) error {
 	return errors.New("fake: no local edits")

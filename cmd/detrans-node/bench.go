@@ -405,8 +405,8 @@ func splitClients(total, n int) []int {
 	return out
 }
 
-// benchAll sends req to every peer at once (with clients[i] clients to peer i, or req.Clients
-// and peer i's share of the keys when clients is nil) and returns their replies.
+// benchAll sends req to every peer at once (with clients[i] clients to peer i, possibly none, or
+// req.Clients and peer i's share of the keys when clients is nil) and returns their replies.
 func benchAll(ctx context.Context, cs []*client, req BenchRequest, clients []int) ([]BenchReply, error) {
 	reps := make([]BenchReply, len(cs))
 	errs := make([]error, len(cs))
@@ -414,10 +414,7 @@ func benchAll(ctx context.Context, cs []*client, req BenchRequest, clients []int
 	for i, c := range cs {
 		r := req
 		if clients != nil {
-			if clients[i] == 0 {
-				continue
-			}
-			r.Clients = clients[i]
+			r.Clients = clients[i] // 0: the peer measures its counters and CPU over the run
 		} else {
 			r.Offset, r.Stride = i, len(cs)
 		}

@@ -253,8 +253,21 @@ func TestBenchRunInsideThePeer(t *testing.T) {
 	require.Positive(t, rep.NoQuorum)
 	require.Contains(t, rep.FirstError, "no quorum")
 
+	// A peer without clients of its own measures its counters over the whole run, so a bench
+	// with fewer clients than peers still counts the work every peer does.
+	measure := base
+	measure.Mode, measure.DurationMS, measure.Clients = benchRMW, 60, 0
+	fp.mu.Lock()
+	fp.sentPerRead = 7
+	fp.mu.Unlock()
+	require.NoError(t, c.do(ctx, http.MethodPost, "/v1/bench/run", nil, measure, &rep))
+	require.Zero(t, rep.Ops)
+	require.Equal(t, uint64(7), rep.MsgsSent, "counters read at the start and the end")
+	require.GreaterOrEqual(t, rep.ElapsedMS, 60.0, "the window is the run's duration")
+
 	for _, bad := range []BenchRequest{
 		{Mode: "write", Clients: 1, Keys: 1, KeyPrefix: "p"},
+		{Mode: benchRead, Clients: -1, Keys: 1, KeyPrefix: "p", DurationMS: 10},
 		{Mode: benchRMW, Clients: 1, Keys: 1, KeyPrefix: "p"},
 		{Mode: benchFill, Clients: 0, Keys: 1, KeyPrefix: "p"},
 		{Mode: benchFill, Clients: 1, Keys: 1},
