@@ -26,7 +26,9 @@
 //   - Replicas lock on prepare (no-wait: a conflicting prepare votes abort at once) and always
 //     release: on the decision, on a recovered decision, or when a later version is installed.
 //     A read that sees a pending write above the newest version waits for it to resolve, so a
-//     read never returns a value older than an acknowledged commit.
+//     read never returns a value older than an acknowledged commit: the replica holds its
+//     answer until the lock goes (at most LockTimeout; then it answers with the lock and the
+//     reader asks again), so the reader hears of the decision without re-reading.
 //   - Nothing here reads a clock, spawns goroutines or iterates a map into the output; the same
 //     inputs give the same outputs.
 package txn

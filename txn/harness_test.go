@@ -30,6 +30,7 @@ type cluster struct {
 	events map[string][]Event
 	sent   int
 	watch  func(Message)
+	delay  func(Message) time.Duration // extra latency for a message on the wire (nil: none)
 }
 
 type tnode struct {
@@ -185,6 +186,9 @@ func (c *cluster) flush(n *tnode) {
 			continue
 		}
 		lat := 500*time.Microsecond + time.Duration(c.rng.Int64N(int64(2*time.Millisecond)))
+		if c.delay != nil {
+			lat += c.delay(msg)
+		}
 		c.push(tev{at: c.now.Add(lat), to: msg.To.Addr, msg: b})
 	}
 	if out.Wake != 0 && out.Wake != n.wake {

@@ -111,6 +111,8 @@ type Machine struct {
 	props                    map[int]*proposal
 	pulls                    map[int]*pull
 	watches                  map[int]*watch
+	parked, parkSpare        []parkedRead // reads waiting for a lock to go (replica.go)
+	parkCheck                bool         // a lock went since the parked reads were last checked
 	nextGossip, nextReconfig Time
 
 	out Output
@@ -259,6 +261,10 @@ func (m *Machine) Step(now Time, msg Message) {
 	case MsgChanges:
 		m.onChanges(now, msg)
 	}
+	if m.parkCheck {
+		m.parkCheck = false
+		m.releaseParked(now)
+	}
 }
 
 // Tick runs timers.
@@ -269,6 +275,8 @@ func (m *Machine) Tick(now Time) {
 	m.tickLocks(now)
 	m.tickPulls(now)
 	m.tickWatches(now)
+	m.parkCheck = false
+	m.releaseParked(now) // the expired, and any whose lock went by a path that did not say so
 	if now >= m.nextReconfig {
 		m.nextReconfig = now.Add(m.cfg.ReconfigPeriod)
 		m.reconfigure(now)
@@ -367,6 +375,9 @@ func (m *Machine) wake() Time {
 	}
 	for _, gs := range m.groups {
 		at(gs.lockCheck)
+	}
+	for i := range m.parked {
+		at(m.parked[i].since.Add(m.cfg.LockTimeout))
 	}
 	return w
 }

@@ -66,7 +66,11 @@ func (m *Machine) status(g int, epoch uint64) (Code, *group) {
 	return CodeOK, gs
 }
 
-func (m *Machine) onRead(now Time, msg Message) {
+func (m *Machine) onRead(now Time, msg Message) { m.answerRead(now, msg, now) }
+
+// answerRead answers a read request, or parks it (see parkedRead) when one of its keys is
+// write-locked by a commit in flight and the read has waited less than LockTimeout since since.
+func (m *Machine) answerRead(now Time, msg Message, since Time) {
 	g := int(msg.Group)
 	code, gs := m.status(g, msg.Epoch)
 	rep := Message{Type: MsgReadReply, To: msg.From, Seq: msg.Seq, Group: msg.Group, Code: code}
@@ -85,7 +89,11 @@ func (m *Machine) onRead(now Time, msg Message) {
 		out := Item{Key: want.Key}
 		if it := gs.items[string(want.Key)]; it != nil {
 			out.Value, out.Version, out.Deleted = it.Value, it.Version, it.Deleted
-			if it.Lock.Held() && it.Lock.Write && it.Lock.Target > it.Version {
+			if hidesValue(it) {
+				if now.Sub(since) < m.cfg.LockTimeout && len(m.parked) < maxParkedReads {
+					m.parked = append(m.parked, parkedRead{g: gs, key: string(want.Key), epoch: gs.view.Epoch, msg: msg, since: since})
+					return
+				}
 				out.Target = it.Lock.Target
 			}
 		}
@@ -258,6 +266,52 @@ func (m *Machine) lockFor(now Time, gs *group, tx TxID, op Item, ref []byte) boo
 func (m *Machine) unlock(gs *group, k string, it *item) {
 	it.Lock = store.Lock{}
 	delete(gs.locked, k)
+	m.parkCheck = m.parkCheck || len(m.parked) > 0
+}
+
+// hidesValue reports a write lock that may stand for a commit already acknowledged: a reader
+// must not return the value under it.
+func hidesValue(it *item) bool {
+	return it.Lock.Held() && it.Lock.Write && it.Lock.Target > it.Version
+}
+
+// maxParkedReads bounds the reads a replica keeps waiting for locks; past it, a read gets the
+// lock in its answer and its TM re-reads, as it does after LockTimeout.
+const maxParkedReads = 4096
+
+// parkedRead is a read request that found a key write-locked by a commit in flight. The replica
+// answers it when that lock goes (the decision applied, the lock found void), when the group's
+// view moves, or after LockTimeout, whichever is first. Answered with the lock at once instead,
+// the reader would re-read a RetryInterval later, and a driver that ticks the machine on a
+// period stretches that to its tick: under contention that wait was most of the tail of a
+// read-modify-write. A parked read costs no message; answering late is still within the read.
+type parkedRead struct {
+	g     *group
+	key   string
+	epoch uint64 // the group's view when the read parked
+	msg   Message
+	since Time // when the read first arrived
+}
+
+// releaseParked answers the parked reads whose lock went, whose view moved or that waited
+// LockTimeout; the others keep waiting, in arrival order.
+func (m *Machine) releaseParked(now Time) {
+	if len(m.parked) == 0 {
+		return
+	}
+	waiting := m.parked
+	m.parked = m.parkSpare[:0]
+	for i := range waiting {
+		p := &waiting[i]
+		if it := p.g.items[p.key]; it != nil && hidesValue(it) && p.g.view.Epoch == p.epoch &&
+			now.Sub(p.since) < m.cfg.LockTimeout {
+			m.parked = append(m.parked, *p)
+			continue
+		}
+		m.answerRead(now, p.msg, p.since) // may park again, on another key of the request
+	}
+	clear(waiting)
+	m.parkSpare = waiting[:0]
 }
 
 // onDecide applies a decision to the replicas this node holds, and records it if we are one of
