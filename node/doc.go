@@ -10,8 +10,9 @@
 //   - The loop takes up to maxBatch queued inputs, then makes the peer's writes durable with one
 //     fsync, and only then sends the messages and answers the calls that depend on them.
 //     Messages and events that depend on no unsynced write (core.Msg.Unbound, txn.Event.Unbound:
-//     requests, decisions, read results) go at once, in per-peer order; writes nothing waits
-//     for are synced with the next fsync or within lazySync.
+//     requests, decisions, read results) go at once, in the order they were made, past held
+//     messages to the same peer; writes nothing waits for are synced with the next fsync or
+//     within lazySync.
 //   - The loop never blocks on the network. The frames one flush sends a peer go to that peer's
 //     writer goroutine together, through a bounded queue; a full queue drops them (the protocols
 //     tolerate loss). Readers hand the loop every complete frame they have buffered at once.

@@ -57,7 +57,6 @@ type Node struct {
 	syncDone   chan struct{}
 	syncerDone chan struct{}
 	pending    []pendingOut
-	held       map[string]int // messages per destination waiting in pending (loop only)
 	writers    *writers
 	outbox     map[peer.ID][]byte // frames sent in this flush, per destination (loop only)
 	outOrder   []peer.ID          // outbox's destinations in first-send order
@@ -138,7 +137,6 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		nearby:     map[string]bool{},
 		lookups:    map[uint64]chan lookupReply{},
 		ops:        map[uint64]chan txn.Event{},
-		held:       map[string]int{},
 		intake:     intake{sig: make(chan struct{}, 1)},
 	}
 	n.self = ring.NodeRef{ID: ring.HashKey([]byte(h.ID().String())), Addr: h.ID().String(), Inc: inc}

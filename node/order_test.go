@@ -1,6 +1,8 @@
 package node
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -13,55 +15,43 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestUnboundMessagesKeepPerPeerOrder: a message that may leave before the fsync does so only
-// if nothing to the same peer is held; otherwise it waits and leaves after what was made before
-// it (a replica's next vote to an acceptor must not overtake the one before, nor a prepare the
-// vote made before it).
-func TestUnboundMessagesKeepPerPeerOrder(t *testing.T) {
-	a, x, y := startNode(t, testConfig(t)), startNode(t, testConfig(t)), startNode(t, testConfig(t))
-	msg := func(to *Node, ty txn.MsgType) core.Msg {
-		return core.Msg{Txn: &txn.Message{Type: ty, From: a.self, To: to.self}}
+// TestUnboundMessagesLeaveAtOnceInOrder: messages that depend on no write leave in the flush
+// that made them, in the order they were made, even past a message to the same peer that waits
+// for its fsync; that one waits. A prepare made after a decision to the same peer leaves after
+// it (overtaking it met the decision's lock and aborted).
+func TestUnboundMessagesLeaveAtOnceInOrder(t *testing.T) {
+	a, x := startNode(t, testConfig(t)), startNode(t, testConfig(t))
+	msg := func(ty txn.MsgType, seq uint64) core.Msg {
+		return core.Msg{Txn: &txn.Message{Type: ty, From: a.self, To: x.self, Seq: seq, Code: txn.CodeAbort}}
 	}
-	var sent uint64
+	var sent []uint64
 	var kept []core.Msg
 	require.NoError(t, a.do(context.Background(), func(ring.Time) {
-		a.held[x.self.Addr] = 1 // a vote to x waits for its fsync
-		before := a.counters.msgsSent.Load()
 		out := core.Output{Msgs: []core.Msg{
-			msg(x, txn.MsgPrepare), // held back behind x's vote
-			msg(y, txn.MsgRead),    // nothing held for y: leaves now
-			msg(y, txn.MsgVote),    // bound
-			msg(y, txn.MsgPrepare), // made after y's vote: waits for it
+			msg(txn.MsgVote, 1),    // bound: waits for the fsync
+			msg(txn.MsgDecide, 2),  // unbound: leaves now
+			msg(txn.MsgPrepare, 3), // after the decision
+			msg(txn.MsgAccepted, 4),
+			msg(txn.MsgRead, 5),
 		}}
 		a.sendUnbound(&out)
-		sent, kept = a.counters.msgsSent.Load()-before, out.Msgs
-		delete(a.held, x.self.Addr)
+		kept = out.Msgs
+		br := bufio.NewReader(bytes.NewReader(a.outbox[x.host.ID()]))
+		for {
+			p, err := readFrame(br, nil, maxFrameBytes)
+			if err != nil {
+				break
+			}
+			m, err := x.decodePayload(p)
+			require.NoError(t, err)
+			sent = append(sent, m.Txn.Seq)
+		}
+		a.sendOutbox()
 	}))
-	require.Equal(t, uint64(1), sent, "only the read to y left at once")
-	var got []string
-	for _, m := range kept {
-		got = append(got, m.Txn.Type.String()+"→"+shortPeer(m.Dst()))
-	}
-	require.Equal(t, []string{
-		"prepare→" + shortPeer(x.self.Addr), "vote→" + shortPeer(y.self.Addr), "prepare→" + shortPeer(y.self.Addr),
-	}, got)
-}
-
-// TestHeldCountsDrain: once the store is quiet, no peer counts a message as held (release
-// balances what flush counted), so later unbound messages are not held back for nothing.
-func TestHeldCountsDrain(t *testing.T) {
-	nodes := startSpace(t, 3)
-	ctx := context.Background()
-	for i := range 20 {
-		require.NoError(t, nodes[i%3].Put(ctx, []byte{'k', byte(i)}, []byte("v")))
-	}
-	for _, n := range nodes {
-		eventually(t, 10*time.Second, "held drains", func() (bool, string) {
-			var held int
-			require.NoError(t, n.do(ctx, func(ring.Time) { held = len(n.held) }))
-			return held == 0, "messages still held"
-		})
-	}
+	require.Equal(t, []uint64{2, 3, 5}, sent, "decision, prepare, read: at once and in order")
+	require.Len(t, kept, 2)
+	require.Equal(t, uint64(1), kept[0].Txn.Seq)
+	require.Equal(t, uint64(4), kept[1].Txn.Seq)
 }
 
 // A write nothing waits for (a replica applying a decision) asks for no sync of its own; the
