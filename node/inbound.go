@@ -26,11 +26,16 @@ func (n *Node) handleStream(s network.Stream) {
 		for len(batch) < maxInboundBatch && (len(batch) == 0 || frameBuffered(br)) {
 			payload, err := readFrame(br, buf, maxFrameBytes)
 			if errors.Is(err, io.EOF) && len(batch) == 0 {
+				n.log.Debug("peer stream ended", "from", shortPeer(remote))
 				_ = s.Close()
 				return
 			}
 			if err != nil {
-				n.log.Warn("peer stream: bad frame, resetting", "from", shortPeer(remote), "err", err)
+				if n.streamEnded(s, err) {
+					n.log.Debug("peer stream ended", "from", shortPeer(remote), "err", err)
+				} else {
+					n.log.Warn("peer stream: bad frame, resetting", "from", shortPeer(remote), "err", err)
+				}
 				_ = s.Reset()
 				return
 			}
@@ -63,6 +68,19 @@ func (n *Node) handleStream(s network.Stream) {
 			return
 		}
 	}
+}
+
+// streamEnded tells a stream that ended under its reader (this node stopping, the peer gone,
+// the stream reset or cut mid-frame) from one that carried a malformed frame: only the latter
+// says something is wrong with the sender.
+func (n *Node) streamEnded(s network.Stream, err error) bool {
+	select {
+	case <-n.quit:
+		return true
+	default:
+	}
+	return s.Conn().IsClosed() || errors.Is(err, network.ErrReset) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // maxInboundBatch bounds the messages one hand-off to the loop carries.
