@@ -21,6 +21,7 @@ type Lock struct {
 	NewDeleted bool   // the write deletes the key
 	Target     uint64 // version the item will have if the transaction commits
 	Meta       []byte // opaque to this package: what the protocol needs to resolve the lock
+	Adopted    bool   // taken over from another replica (state transfer), not granted here
 }
 
 // Held reports whether the lock is taken.
@@ -44,6 +45,7 @@ const (
 	flagNewDel = 1 << 3
 	flagExt    = 1 << 4 // lock carries Target and Meta
 	flagSeq    = 1 << 5 // a change sequence number follows the value
+	flagAdopt  = 1 << 6 // the lock was adopted (Lock.Adopted); records written before it lack the bit
 )
 
 // ErrCorrupt marks a stored record that does not decode.
@@ -63,6 +65,9 @@ func encodeItem(it Item) []byte {
 		}
 		if it.Lock.NewDeleted {
 			flags |= flagNewDel
+		}
+		if it.Lock.Adopted {
+			flags |= flagAdopt
 		}
 		if it.Lock.Target != 0 || len(it.Lock.Meta) > 0 {
 			flags |= flagExt
@@ -158,6 +163,7 @@ func decodeItem(b []byte) (Item, error) {
 		copy(it.Lock.Tx[:], r.bytes(16, "lock tx"))
 		it.Lock.Write = flags&flagWrite != 0
 		it.Lock.NewDeleted = flags&flagNewDel != 0
+		it.Lock.Adopted = flags&flagAdopt != 0
 		it.Lock.NewValue = r.bytes(r.uvarint("lock value length"), "lock value")
 		if flags&flagExt != 0 {
 			it.Lock.Target = r.uvarint("lock target")

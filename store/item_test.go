@@ -22,6 +22,7 @@ func genItem() *rapid.Generator[Item] {
 			it.Lock.Tx[0] |= 1 // never the zero id
 			it.Lock.Write = rapid.Bool().Draw(t, "write")
 			it.Lock.NewDeleted = rapid.Bool().Draw(t, "newdel")
+			it.Lock.Adopted = rapid.Bool().Draw(t, "adopted")
 			it.Lock.NewValue = rapid.SliceOfN(rapid.Byte(), 0, 64).Draw(t, "newvalue")
 			if len(it.Lock.NewValue) == 0 {
 				it.Lock.NewValue = nil

@@ -128,12 +128,15 @@ func (m *Machine) onPrepare(now Time, msg Message) {
 		switch {
 		case code == CodeOK:
 			v.Prepared, changed = m.lockFor(now, gs, msg.Tx, op, ref), true
-		case gs != nil && m.holdsLockOf(gs, op.Key, msg.Tx):
+		case gs != nil && m.gaveLockTo(gs, op.Key, msg.Tx):
 			// A resent prepare after this member was fenced (or its view moved on): the vote it
 			// gave is the lock it holds, and saying it again to more acceptors decides nothing
 			// new. Without it, the vote already sent to a majority that lost one acceptor
 			// could not be chosen any more, and the transaction would wait for a recovery that
-			// cannot tell "prepared" from the "abort" a refusal would propose.
+			// cannot tell "prepared" from the "abort" a refusal would propose. A lock it only
+			// adopted in a state transfer is no vote it gave: "repeating" one let an old epoch
+			// commit with a vote given after the fencing, beside a new view that committed
+			// the same version (storetest seed 2289).
 			v.Prepared = true
 		}
 		votes = append(votes, v)
@@ -224,10 +227,11 @@ func voteTargets(accs []ring.NodeRef, self, tm string, all bool) []ring.NodeRef 
 	return out
 }
 
-// holdsLockOf reports whether this member holds a valid lock of tx on key.
-func (m *Machine) holdsLockOf(gs *group, key []byte, tx TxID) bool {
+// gaveLockTo reports whether this member holds a valid lock of tx on key that it granted itself
+// (on a prepare), not one it adopted from another replica.
+func (m *Machine) gaveLockTo(gs *group, key []byte, tx TxID) bool {
 	it := gs.items[string(key)]
-	return it != nil && it.Lock.Held() && it.Lock.Tx == store.TxID(tx) && it.Lock.Target > it.Version
+	return it != nil && it.Lock.Held() && !it.Lock.Adopted && it.Lock.Tx == store.TxID(tx) && it.Lock.Target > it.Version
 }
 
 // lockFor applies the no-wait rule for one key and reports whether the replica votes prepared.
@@ -240,7 +244,10 @@ func (m *Machine) lockFor(now Time, gs *group, tx TxID, op Item, ref []byte) boo
 	}
 	if it.Lock.Held() {
 		if store.TxID(tx) == it.Lock.Tx {
-			return true // a retried prepare: same answer
+			// A retried prepare: same answer. For an adopted lock this is the vote's first
+			// giving, in the current view: from now on it is a vote this member gave.
+			it.Lock.Adopted = false
+			return true
 		}
 		if it.Lock.Target != 0 && it.Lock.Target <= it.Version {
 			m.unlock(gs, k, it) // stale: a later version was installed, that tx cannot commit

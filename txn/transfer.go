@@ -169,7 +169,7 @@ func (m *Machine) onPullReply(now Time, msg Message) {
 			}
 			// Keep the lock that could still matter (installing above what we have).
 			if w.Target > it.Version && (!it.Lock.Held() || w.Target > it.Lock.Target) {
-				it.Lock = store.Lock{Tx: store.TxID(w.Lock), Write: w.LockW, NewValue: w.LockVal, NewDeleted: w.LockDel, Target: w.Target, Meta: w.LockRef}
+				it.Lock = store.Lock{Tx: store.TxID(w.Lock), Write: w.LockW, NewValue: w.LockVal, NewDeleted: w.LockDel, Target: w.Target, Meta: w.LockRef, Adopted: true}
 				it.lockedAt = now
 				gs.locked[k] = true
 				changed = true

@@ -116,6 +116,13 @@ func TestFencedMemberRepeatsTheVoteItsLockHolds(t *testing.T) {
 	other.Tx = TxID{2}
 	a.m.Step(c.now, other)
 	require.Equal(t, map[string]bool{"b": false, "c": false}, votesOf(a.m.Ready().Msgs), "no lock of its own: a fenced member refuses")
+
+	// A lock the member adopted in a state transfer is no vote it gave (storetest seed 2289):
+	// it refuses to vote for it in the epoch it was fenced from.
+	it := gs.items["k"]
+	it.Lock.Adopted = true
+	a.m.Step(c.now, prep)
+	require.Equal(t, map[string]bool{"b": false, "c": false}, votesOf(a.m.Ready().Msgs), "an adopted lock: no vote repeated")
 }
 
 // Fast-path acceptances of one transaction to one TM made in one batch travel as one message;
