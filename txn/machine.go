@@ -357,6 +357,7 @@ func (m *Machine) wake() Time {
 	}
 	for _, c := range m.commits {
 		at(c.next)
+		at(c.hedge)
 	}
 	for _, a := range m.undecided {
 		at(a.next)

@@ -25,6 +25,18 @@ func groupMembers(t *testing.T, c *cluster, key string) []*tnode {
 	return nil
 }
 
+// lockedCount counts the nodes holding a write lock on key above its version; any read quorum
+// meets one once a quorum does.
+func lockedCount(nodes []*tnode, key string) int {
+	n := 0
+	for _, node := range nodes {
+		if lockedAt(node, key) {
+			n++
+		}
+	}
+	return n
+}
+
 func lockedAt(n *tnode, key string) bool {
 	gs := n.m.groups[n.m.Placement().GroupOf([]byte(key))]
 	it := gs.items[key]
@@ -49,7 +61,7 @@ func TestReadWaitsAtTheReplicaForAPendingDecision(t *testing.T) {
 	r := c.get(tm, "k")
 	require.NoError(t, r.Err)
 
-	// Decisions travel slowly (5 ms), so a read sent once every replica is locked finds the locks.
+	// Decisions travel slowly (5 ms), so a read sent once a quorum is locked finds a lock.
 	const decideDelay = 5 * time.Millisecond
 	c.delay = func(m Message) time.Duration {
 		if m.Type == MsgDecide {
@@ -68,15 +80,15 @@ func TestReadWaitsAtTheReplicaForAPendingDecision(t *testing.T) {
 	}
 	commit := tm.m.Commit(c.now, TxSpec{Ops: []Op{{Key: []byte("k"), ReadVersion: r.Version, Write: true, Value: []byte("v2")}}})
 	c.flush(tm)
-	for deadline := c.now.Add(time.Second); !(lockedAt(mems[0], "k") && lockedAt(mems[1], "k") && lockedAt(mems[2], "k")); {
-		require.Less(t, c.now, deadline, "the replicas never all held the lock")
+	for deadline := c.now.Add(time.Second); lockedCount(mems, "k") < 2; {
+		require.Less(t, c.now, deadline, "a quorum of replicas never held the lock")
 		c.run(50 * time.Microsecond)
 	}
 
 	reader := c.nodes["a"]
 	for _, n := range []string{"a", "b", "c", "d"} {
 		if !containsNode(mems, n) {
-			reader = c.nodes[n] // a reader outside the group asks two replicas, both locked
+			reader = c.nodes[n] // a reader outside the group asks two replicas, one locked at least
 		}
 	}
 	start := c.now
@@ -137,8 +149,8 @@ func TestParkedReadGivesUpAfterLockTimeout(t *testing.T) {
 	}
 	tm.m.Commit(c.now, TxSpec{Ops: []Op{{Key: []byte("k"), ReadVersion: r.Version, Write: true, Value: []byte("v2")}}})
 	c.flush(tm)
-	for deadline := c.now.Add(time.Second); !(lockedAt(mems[0], "k") && lockedAt(mems[1], "k") && lockedAt(mems[2], "k")); {
-		require.Less(t, c.now, deadline, "the replicas never all held the lock")
+	for deadline := c.now.Add(time.Second); lockedCount(mems, "k") < 2; {
+		require.Less(t, c.now, deadline, "a quorum of replicas never held the lock")
 		c.run(50 * time.Microsecond)
 	}
 	reader := mems[0]
@@ -152,7 +164,8 @@ func TestParkedReadGivesUpAfterLockTimeout(t *testing.T) {
 	require.GreaterOrEqual(t, c.now.Sub(start), cfg.RequestTimeout)
 	require.Positive(t, lockReplies, "replicas answered with the lock once it outlived LockTimeout")
 	for _, n := range mems {
-		require.LessOrEqual(t, len(n.m.parked), 2*int(cfg.RequestTimeout/cfg.LockTimeout),
-			"%s: parked reads stay bounded by the reader's resends", n.name)
+		// The reader asks again at most every RetryInterval and a parked read waits LockTimeout.
+		require.LessOrEqual(t, len(n.m.parked), int(cfg.LockTimeout/cfg.RetryInterval)+2,
+			"%s: parked reads expire; they do not pile up", n.name)
 	}
 }

@@ -153,8 +153,9 @@ func TestAcceptancesOfOneBatchAreCoalesced(t *testing.T) {
 }
 
 // One single-key commit through a TM that is one of the key's three members costs, between
-// peers: two prepares, three votes (the two others' votes carry their own acceptors'
-// acceptances), one acceptance (of the TM's own vote) and two decisions.
+// peers: one prepare (its own replica and one other make a quorum), two votes (the other's
+// carries its own acceptor's acceptance), one acceptance (of the TM's own vote) and two
+// decisions (the replica not asked applies the commit too).
 func TestCommitMessagesWhenTheTMIsAMember(t *testing.T) {
 	c := newCluster(t, 3, testConfig())
 	nodes := []*tnode{c.start("a", true), c.start("b", false), c.start("c", false)}
@@ -172,8 +173,13 @@ func TestCommitMessagesWhenTheTMIsAMember(t *testing.T) {
 	require.NoError(t, ev.Err)
 	c.run(100 * time.Millisecond)
 	c.watch = nil
-	require.Equal(t, map[MsgType]int{MsgPrepare: 2, MsgVote: 3, MsgAccepted: 1, MsgDecide: 2}, counts)
-	require.Equal(t, "v", string(c.get(nodes[1], "k").Value))
+	// The prepare goes to a quorum (the TM's own replica and one more), the decision to both others.
+	require.Equal(t, map[MsgType]int{MsgPrepare: 1, MsgVote: 2, MsgAccepted: 1, MsgDecide: 2}, counts)
+	for _, n := range nodes {
+		require.Equal(t, "v", string(c.get(n, "k").Value))
+		it := n.m.groups[n.m.Placement().GroupOf([]byte("k"))].items["k"]
+		require.Equal(t, "v", string(it.Value), "%s applied the decision, asked or not", n.name)
+	}
 }
 
 // TestAcceptorRecordIsWrittenOncePerReady: an acceptor that changes one record several times
@@ -215,8 +221,9 @@ func TestAcceptorRecordIsWrittenOncePerReady(t *testing.T) {
 
 // TestCommitMessagesWhenTheTMIsNotAMember: a TM outside the key's replica group is no acceptor,
 // so it hears of each vote through the acceptor it went to, which passes on the replica's own
-// acceptance with its own: 3 prepares, 3 votes, 3 acceptances, 3 decisions between peers (each
-// replica's own acceptance used to cost an extra message to the TM).
+// acceptance with its own: 2 prepares (a quorum of replicas first), 2 votes, 2 acceptances, 3
+// decisions between peers (each replica's own acceptance used to cost an extra message to the
+// TM, and every replica used to get a prepare).
 func TestCommitMessagesWhenTheTMIsNotAMember(t *testing.T) {
 	c := newCluster(t, 3, testConfig())
 	nodes := []*tnode{c.start("a", true), c.start("b", false), c.start("c", false), c.start("d", false)}
@@ -245,7 +252,7 @@ func TestCommitMessagesWhenTheTMIsNotAMember(t *testing.T) {
 	require.NoError(t, ev.Err)
 	c.run(100 * time.Millisecond)
 	c.watch = nil
-	require.Equal(t, map[MsgType]int{MsgPrepare: 3, MsgVote: 3, MsgAccepted: 3, MsgDecide: 3}, counts)
+	require.Equal(t, map[MsgType]int{MsgPrepare: 2, MsgVote: 2, MsgAccepted: 2, MsgDecide: 3}, counts)
 	for _, n := range nodes {
 		require.Equal(t, "v", string(c.get(n, key).Value))
 	}
@@ -268,4 +275,42 @@ func TestUnencodableAcceptorRecordFailsTheBatch(t *testing.T) {
 	_, found, err := a.st.Meta(context.Background(), recordName(tx))
 	require.NoError(t, err)
 	require.False(t, found)
+}
+
+// TestPrepareWidensWhenAnAskedReplicaVotesNo: a prepare goes to a quorum of replicas first; when
+// one of them votes no (here: it missed the last decision and still holds its lock), the TM asks
+// the replica it had left out at once, and the transaction commits with it, without waiting a
+// RetryInterval.
+func TestPrepareWidensWhenAnAskedReplicaVotesNo(t *testing.T) {
+	c := newCluster(t, 5, testConfig())
+	for _, n := range []string{"a", "b", "c", "d"} {
+		c.start(n, n == "a")
+	}
+	c.waitConverged(30 * time.Second)
+	mems := groupMembers(t, c, "k")
+	tm, stale := mems[0], mems[1]
+	c.delay = func(m Message) time.Duration {
+		if m.Type == MsgDecide && m.To.Addr == stale.name {
+			return time.Hour // stale never hears how its transactions ended
+		}
+		return 0
+	}
+	prepares := map[string]int{}
+	c.watch = func(m Message) {
+		if m.Type == MsgPrepare {
+			prepares[m.To.Addr]++
+		}
+	}
+	retry := testConfig().withDefaults().RetryInterval
+	for i := range 6 {
+		r := c.get(tm, "k")
+		require.NoError(t, r.Err)
+		start := c.now
+		ev := c.commit(tm, Op{Key: []byte("k"), ReadVersion: r.Version, Write: true, Value: []byte{'v', byte('0' + i)}})
+		require.NoError(t, ev.Err, "commit %d", i)
+		require.Less(t, c.now.Sub(start), retry, "commit %d: decided without waiting for the hedge", i)
+	}
+	require.Positive(t, prepares[stale.name], "the stale replica was asked at times")
+	third := mems[2]
+	require.Equal(t, 6, prepares[third.name], "the third replica carried every commit the stale one could not")
 }

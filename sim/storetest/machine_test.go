@@ -130,9 +130,11 @@ func inconsistent(res *Result) bool {
 // the new view's state transfer answered a resent prepare of the old epoch by "repeating" a
 // prepared vote it had never given. The old epoch's transaction then committed with that vote
 // and one real one, while the new view (where only that member held the lock) committed another
-// write at the same version: money appeared in the bank (total 403 of 400).
+// write at the same version: money appeared in the bank (total 403 of 400). Seed 677 found the
+// same hole once prepares went to a quorum of replicas first (late prepares reach it easily):
+// a lost counter update.
 func TestMachineCrashesFoundSeeds(t *testing.T) {
-	for _, seed := range []int64{1796, 5099, 2289} {
+	for _, seed := range []int64{1796, 5099, 2289, 677} {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			res, err := DefaultScenario(MachineCrashes()).Run(seed)
 			require.NoError(t, err)
