@@ -48,12 +48,7 @@ func lockedAt(n *tnode, key string) bool {
 // value. It used to come back with the lock and re-read a RetryInterval later, which a driver
 // that ticks every 100 ms stretched to up to 100 ms: the read-modify-write tail under load.
 func TestReadWaitsAtTheReplicaForAPendingDecision(t *testing.T) {
-	c := newCluster(t, 11, testConfig())
-	c.start("a", true)
-	for _, n := range []string{"b", "c", "d"} {
-		c.start(n, false)
-	}
-	c.waitConverged(30 * time.Second)
+	c, _ := fourNodes(t, 11)
 	mems := groupMembers(t, c, "k")
 	require.Len(t, mems, 3)
 	tm := mems[0]
@@ -117,12 +112,7 @@ func containsNode(l []*tnode, name string) bool {
 // is answered with the lock after LockTimeout, so the reader still ends with the clear "pending
 // write not resolved" error at its deadline instead of waiting without an answer.
 func TestParkedReadGivesUpAfterLockTimeout(t *testing.T) {
-	c := newCluster(t, 12, testConfig())
-	c.start("a", true)
-	for _, n := range []string{"b", "c", "d"} {
-		c.start(n, false)
-	}
-	c.waitConverged(30 * time.Second)
+	c, _ := fourNodes(t, 12)
 	mems := groupMembers(t, c, "k")
 	var tm *tnode // outside the group: its own decision reaches no replica either
 	for _, n := range c.live() {

@@ -282,11 +282,7 @@ func TestUnencodableAcceptorRecordFailsTheBatch(t *testing.T) {
 // the replica it had left out at once, and the transaction commits with it, without waiting a
 // RetryInterval.
 func TestPrepareWidensWhenAnAskedReplicaVotesNo(t *testing.T) {
-	c := newCluster(t, 5, testConfig())
-	for _, n := range []string{"a", "b", "c", "d"} {
-		c.start(n, n == "a")
-	}
-	c.waitConverged(30 * time.Second)
+	c, _ := fourNodes(t, 5)
 	mems := groupMembers(t, c, "k")
 	tm, stale := mems[0], mems[1]
 	c.delay = func(m Message) time.Duration {
