@@ -259,8 +259,8 @@ func (n *Node) takeLocal(out *core.Output) []core.Msg {
 // transaction's decide, meeting its lock and aborting over and over — cannot happen since
 // decisions leave unbound too. Holding them back behind held messages to the same peer had cost
 // a read-modify-write at 64 clients an fsync wait on its read and on its prepare, and a sync of
-// its own to every flush that sent only such messages (bench: 0.75 → 0.5 fsyncs and 2,400–2,750
-// → 3,050–3,250 tx/s).
+// its own to every flush that sent only such messages (`detrans-node bench --clients 64`: 0.75 →
+// 0.5 fsyncs and 2,400–2,750 → 3,050–3,250 tx/s per run, interleaved on a 2-core VM).
 func (n *Node) sendUnbound(out *core.Output) {
 	kept := out.Msgs[:0]
 	for _, m := range out.Msgs {

@@ -7,22 +7,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// groupMembers returns the nodes of key's group as some node knows its view.
-func groupMembers(t *testing.T, c *cluster, key string) []*tnode {
-	t.Helper()
-	var out []*tnode
-	for _, n := range c.live() {
-		v, ok := n.m.Installed(n.m.Placement().GroupOf([]byte(key)))
-		if !ok {
-			continue
-		}
-		for _, mem := range v.Members() {
-			out = append(out, c.nodes[mem.Addr])
-		}
-		return out
+// nodesNamed returns the nodes of the given names (c.groupMembers gives names).
+func (c *cluster) nodesNamed(names []string) []*tnode {
+	out := make([]*tnode, 0, len(names))
+	for _, n := range names {
+		out = append(out, c.nodes[n])
 	}
-	t.Fatalf("no live node is a member of %q's group", key)
-	return nil
+	return out
 }
 
 // lockedCount counts the nodes holding a write lock on key above its version; any read quorum
@@ -48,8 +39,9 @@ func lockedAt(n *tnode, key string) bool {
 // value. It used to come back with the lock and re-read a RetryInterval later, which a driver
 // that ticks every 100 ms stretched to up to 100 ms: the read-modify-write tail under load.
 func TestReadWaitsAtTheReplicaForAPendingDecision(t *testing.T) {
-	c, _ := fourNodes(t, 11)
-	mems := groupMembers(t, c, "k")
+	c, nodes := fourNodes(t, 11)
+	names := c.groupMembers(nodes[0], "k")
+	mems := c.nodesNamed(names)
 	require.Len(t, mems, 3)
 	tm := mems[0]
 	require.NoError(t, c.put(tm, "k", "v1"))
@@ -82,7 +74,7 @@ func TestReadWaitsAtTheReplicaForAPendingDecision(t *testing.T) {
 
 	reader := c.nodes["a"]
 	for _, n := range []string{"a", "b", "c", "d"} {
-		if !containsNode(mems, n) {
+		if !contains(names, n) {
 			reader = c.nodes[n] // a reader outside the group asks two replicas, one locked at least
 		}
 	}
@@ -99,24 +91,16 @@ func TestReadWaitsAtTheReplicaForAPendingDecision(t *testing.T) {
 	require.NoError(t, c.await(tm, commit, time.Second).Err)
 }
 
-func containsNode(l []*tnode, name string) bool {
-	for _, n := range l {
-		if n.name == name {
-			return true
-		}
-	}
-	return false
-}
-
 // TestParkedReadGivesUpAfterLockTimeout: when no decision can reach the replicas, a parked read
 // is answered with the lock after LockTimeout, so the reader still ends with the clear "pending
 // write not resolved" error at its deadline instead of waiting without an answer.
 func TestParkedReadGivesUpAfterLockTimeout(t *testing.T) {
-	c, _ := fourNodes(t, 12)
-	mems := groupMembers(t, c, "k")
+	c, nodes := fourNodes(t, 12)
+	names := c.groupMembers(nodes[0], "k")
+	mems := c.nodesNamed(names)
 	var tm *tnode // outside the group: its own decision reaches no replica either
 	for _, n := range c.live() {
-		if !containsNode(mems, n.name) {
+		if !contains(names, n.name) {
 			tm = n
 		}
 	}

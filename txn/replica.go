@@ -91,7 +91,7 @@ func (m *Machine) answerRead(now Time, msg Message, since Time) {
 			out.Value, out.Version, out.Deleted = it.Value, it.Version, it.Deleted
 			if hidesValue(it) {
 				if now.Sub(since) < m.cfg.LockTimeout && len(m.parked) < maxParkedReads {
-					m.parked = append(m.parked, parkedRead{g: gs, key: string(want.Key), epoch: gs.view.Epoch, msg: msg, since: since})
+					m.parked = append(m.parked, parkedRead{msg: msg, since: since})
 					return
 				}
 				out.Target = it.Lock.Target
@@ -293,15 +293,12 @@ const maxParkedReads = 4096
 // period stretches that to its tick: under contention that wait was most of the tail of a
 // read-modify-write. A parked read costs no message; answering late is still within the read.
 type parkedRead struct {
-	g     *group
-	key   string
-	epoch uint64 // the group's view when the read parked
 	msg   Message
 	since Time // when the read first arrived
 }
 
-// releaseParked answers the parked reads whose lock went, whose view moved or that waited
-// LockTimeout; the others keep waiting, in arrival order.
+// releaseParked asks every parked read again: answerRead answers the ones whose lock went, whose
+// view moved or that waited LockTimeout, and parks the others again, in arrival order.
 func (m *Machine) releaseParked(now Time) {
 	if len(m.parked) == 0 {
 		return
@@ -309,13 +306,7 @@ func (m *Machine) releaseParked(now Time) {
 	waiting := m.parked
 	m.parked = m.parkSpare[:0]
 	for i := range waiting {
-		p := &waiting[i]
-		if it := p.g.items[p.key]; it != nil && hidesValue(it) && p.g.view.Epoch == p.epoch &&
-			now.Sub(p.since) < m.cfg.LockTimeout {
-			m.parked = append(m.parked, *p)
-			continue
-		}
-		m.answerRead(now, p.msg, p.since) // may park again, on another key of the request
+		m.answerRead(now, waiting[i].msg, waiting[i].since)
 	}
 	clear(waiting)
 	m.parkSpare = waiting[:0]

@@ -386,6 +386,7 @@ func (m *Machine) onAccepted(now Time, msg Message) {
 		return
 	}
 	q := len(op.accs)/2 + 1
+	var refused [][]byte // keys a replica was chosen to refuse in this message
 	for _, v := range msg.Votes {
 		k := instKey(v.Key, v.Replica)
 		if _, done := op.chosen[k]; done {
@@ -411,12 +412,15 @@ func (m *Machine) onAccepted(now Time, msg Message) {
 		if same >= q {
 			op.chosen[k] = v.Prepared
 			if !v.Prepared {
-				m.widen(op, v.Key) // the replicas not asked yet may still make a majority
+				refused = append(refused, v.Key)
 			}
 		}
 	}
 	decided, commit := outcome(op.parts, op.chosen, false)
 	if !decided {
+		for _, key := range refused {
+			m.widen(op, key) // the replicas not asked yet may still make a majority
+		}
 		return
 	}
 	code := CodeAbort

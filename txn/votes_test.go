@@ -282,8 +282,8 @@ func TestUnencodableAcceptorRecordFailsTheBatch(t *testing.T) {
 // the replica it had left out at once, and the transaction commits with it, without waiting a
 // RetryInterval.
 func TestPrepareWidensWhenAnAskedReplicaVotesNo(t *testing.T) {
-	c, _ := fourNodes(t, 5)
-	mems := groupMembers(t, c, "k")
+	c, nodes := fourNodes(t, 5)
+	mems := c.nodesNamed(c.groupMembers(nodes[0], "k"))
 	tm, stale := mems[0], mems[1]
 	c.delay = func(m Message) time.Duration {
 		if m.Type == MsgDecide && m.To.Addr == stale.name {
