@@ -47,6 +47,10 @@ func (n *Node) Ping(ctx context.Context, peerID string) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("ping: bad peer ID %q: %w", peerID, err)
 	}
+	if err := ctx.Err(); err != nil {
+		// A reply can win the race against a context already done; the caller asked for none.
+		return 0, fmt.Errorf("ping %s: %w", peerID, err)
+	}
 	rtt, err := n.pings.ping(ctx, p)
 	if err != nil {
 		return 0, fmt.Errorf("ping %s: %w", peerID, err)
