@@ -36,7 +36,7 @@ type Item struct {
 
 // Get reads key's latest committed value.
 func (n *Node) Get(ctx context.Context, key []byte) (Item, error) {
-	ev, err := n.request(ctx, func(now ring.Time) uint64 { return n.p.Read(now, key) })
+	ev, err := n.request(ctx, func(now ring.Time) uint64 { n.counters.reads.Add(1); return n.p.Read(now, key) })
 	if err != nil {
 		return Item{}, fmt.Errorf("get %q: %w", key, err)
 	}
@@ -60,15 +60,19 @@ type Tx struct {
 	reads  map[string]uint64
 	writes map[string]txn.Op
 	order  []string
+	quorum bool // reads ask a quorum: a retry, whose conflict a lagging local replica may have caused
 }
 
-// Get reads key in the transaction (a quorum read; the version is checked at commit). A key the
-// transaction wrote reads as written.
+// Get reads key in the transaction. A key the transaction wrote reads as written. The first
+// attempt reads from this node's own replica of the key when it holds one that is serving (no
+// message, no wait; it may lag a commit it has not heard of yet), else it reads a quorum; the
+// commit checks every version read at a majority of the key's replicas, so a lagging read
+// only costs a retry, and retries read quorums.
 func (tx *Tx) Get(key []byte) (Item, error) {
 	if w, ok := tx.writes[string(key)]; ok {
 		return Item{Value: w.Value, Found: !w.Delete}, nil
 	}
-	it, err := tx.n.Get(tx.ctx, key)
+	it, err := tx.read(key)
 	if err != nil {
 		return Item{}, err
 	}
@@ -77,6 +81,19 @@ func (tx *Tx) Get(key []byte) (Item, error) {
 	}
 	tx.reads[string(key)] = it.Version
 	return it, nil
+}
+
+// read reads key's committed state as Get describes, without recording it.
+func (tx *Tx) read(key []byte) (Item, error) {
+	var local func() (txn.Event, bool)
+	if !tx.quorum {
+		local = func() (txn.Event, bool) { return tx.n.p.Txn.ReadLocal(key) }
+	}
+	ev, err := tx.n.requestOr(tx.ctx, local, func(now ring.Time) uint64 { tx.n.counters.reads.Add(1); return tx.n.p.Read(now, key) })
+	if err != nil {
+		return Item{}, fmt.Errorf("get %q: %w", key, err)
+	}
+	return Item{Value: ev.Value, Version: ev.Version, Found: ev.Found}, nil
 }
 
 // Put buffers a write of key.
@@ -101,14 +118,14 @@ func (tx *Tx) write(op txn.Op) {
 
 const maxAttempts = 64
 
-// Txn runs fn and commits what it did; on a conflict it runs fn again with fresh reads, backing
+// Txn runs fn and commits what it did; on a conflict it runs fn again with fresh quorum reads, backing
 // off at random, until it commits, fn fails, ctx ends or maxAttempts pass. fn must not keep
 // side effects of an attempt that did not commit.
 func (n *Node) Txn(ctx context.Context, fn func(tx *Tx) error) error {
 	backoff := time.Millisecond
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		err = n.attempt(ctx, fn)
+		err = n.attempt(ctx, fn, attempt > 0)
 		if !errors.Is(err, ErrConflict) {
 			return err
 		}
@@ -125,8 +142,8 @@ func (n *Node) Txn(ctx context.Context, fn func(tx *Tx) error) error {
 	return fmt.Errorf("transaction: gave up after %d attempts: %w", maxAttempts, err)
 }
 
-func (n *Node) attempt(ctx context.Context, fn func(tx *Tx) error) error {
-	tx := &Tx{n: n, ctx: ctx, reads: map[string]uint64{}, writes: map[string]txn.Op{}}
+func (n *Node) attempt(ctx context.Context, fn func(tx *Tx) error, quorum bool) error {
+	tx := &Tx{n: n, ctx: ctx, reads: map[string]uint64{}, writes: map[string]txn.Op{}, quorum: quorum}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -136,7 +153,7 @@ func (n *Node) attempt(ctx context.Context, fn func(tx *Tx) error) error {
 		ver, read := tx.reads[k]
 		if !read {
 			// A blind write still needs the version it replaces.
-			it, err := n.Get(ctx, []byte(k))
+			it, err := tx.read([]byte(k))
 			if err != nil {
 				return err
 			}
@@ -165,9 +182,21 @@ func (n *Node) Commit(ctx context.Context, spec txn.TxSpec) error {
 
 // request starts a store operation in the loop and waits for its event.
 func (n *Node) request(ctx context.Context, start func(now ring.Time) uint64) (txn.Event, error) {
+	return n.requestOr(ctx, nil, start)
+}
+
+// requestOr is request, answered at once in the loop by local when it can.
+func (n *Node) requestOr(ctx context.Context, local func() (txn.Event, bool), start func(now ring.Time) uint64) (txn.Event, error) {
 	ch := make(chan txn.Event, 1)
 	var id uint64
 	if err := n.do(ctx, func(now ring.Time) {
+		if local != nil {
+			if ev, ok := local(); ok {
+				n.counters.localReads.Add(1)
+				ch <- ev
+				return
+			}
+		}
 		id = start(now)
 		n.ops[id] = ch
 	}); err != nil {

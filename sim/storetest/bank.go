@@ -71,9 +71,10 @@ func (b *Bank) balance(ev txn.Event) (int64, error) {
 	return n, nil
 }
 
-// readAll reads keys one after the other on addr and hands the events to done; nil when a read
-// failed or the peer crashed.
-func (b *Bank) readAll(addr string, keys []string, done func(evs []txn.Event)) {
+// readAll reads keys one after the other on addr (from its own replicas where they can answer,
+// when local is set: see World.TxRead) and hands the events to done; nil when a read failed or
+// the peer crashed.
+func (b *Bank) readAll(addr string, keys []string, local bool, done func(evs []txn.Event)) {
 	var evs []txn.Event
 	var step func()
 	step = func() {
@@ -82,7 +83,7 @@ func (b *Bank) readAll(addr string, keys []string, done func(evs []txn.Event)) {
 			return
 		}
 		k := keys[len(evs)]
-		if !b.w.Read(addr, []byte(k), func(ev txn.Event, lost bool) {
+		if !b.w.TxRead(addr, []byte(k), local, func(ev txn.Event, lost bool) {
 			if lost || ev.Err != nil {
 				done(nil)
 				return
@@ -108,7 +109,8 @@ func (b *Bank) transfer(left int) {
 	to := (from + 1 + w.Rand.IntN(b.Accounts-1)) % b.Accounts
 	keys := []string{b.account(from), b.account(to)}
 	addr := w.RandomLive()
-	b.readAll(addr, keys, func(evs []txn.Event) {
+	// The first attempt reads local replicas, as node.Tx does; a retry reads quorums.
+	b.readAll(addr, keys, left == b.Retries, func(evs []txn.Event) {
 		if evs == nil {
 			next()
 			return
@@ -189,7 +191,8 @@ func (b *Bank) audit(done func(ok bool)) {
 		keys[i] = b.account(i)
 	}
 	addr := w.RandomLive()
-	b.readAll(addr, keys, func(evs []txn.Event) {
+	// Looping auditors read local replicas; the final audit, which must commit, reads quorums.
+	b.readAll(addr, keys, done == nil, func(evs []txn.Event) {
 		if evs == nil {
 			finish(false)
 			return

@@ -141,3 +141,15 @@ func cleanVisualization(t *testing.T, err error) {
 		require.NoError(t, os.Remove(m[1]))
 	}
 }
+
+// TestTransactionsReadLocalReplicasFirst: the bank's and counter's first attempts read from the
+// peer's own replica where it has one, so the seeds check commits built on possibly lagging
+// local reads; retries and peers outside a key's group read quorums.
+func TestTransactionsReadLocalReplicasFirst(t *testing.T) {
+	res, err := DefaultScenario(calm()).Run(1)
+	require.NoError(t, err)
+	require.NoError(t, res.Safety)
+	w := res.World
+	require.Positive(t, w.LocalTxReads, res.Summary())
+	require.Less(t, w.LocalTxReads, w.TxReads, "some transaction reads ask a quorum: %s", res.Summary())
+}

@@ -71,7 +71,8 @@ func (c *Counter) increment(left int) {
 	}
 	next := func() { w.S.After(c.think(), func() { c.increment(c.Retries) }) }
 	addr := w.RandomLive()
-	ok := w.Read(addr, []byte(c.Key), func(ev txn.Event, lost bool) {
+	// The first attempt reads the local replica, as node.Tx does; a retry reads a quorum.
+	ok := w.TxRead(addr, []byte(c.Key), left == c.Retries, func(ev txn.Event, lost bool) {
 		if lost || ev.Err != nil {
 			next()
 			return

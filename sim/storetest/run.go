@@ -52,9 +52,9 @@ type Result struct {
 // Summary is a few lines about the run, for logs.
 func (r *Result) Summary() string {
 	st := r.World.S.Stats()
-	s := fmt.Sprintf("virtual %v, %d events, %d messages (%d dropped, %d duplicated); register: %d ops in %d processes; %s; %s",
+	s := fmt.Sprintf("virtual %v, %d events, %d messages (%d dropped, %d duplicated); register: %d ops in %d processes; %s; %s; transaction reads: %d, %d from local replicas",
 		time.Duration(r.World.S.Now()).Round(time.Millisecond), st.Events, st.Sent, st.Dropped, st.Duplicated,
-		len(r.Register.Ops()), r.World.Procs(), r.Bank.Summary(), r.Counter.Summary())
+		len(r.Register.Ops()), r.World.Procs(), r.Bank.Summary(), r.Counter.Summary(), r.World.TxReads, r.World.LocalTxReads)
 	if l := r.World.Lazy; l != nil {
 		s += fmt.Sprintf("; disk: %d writes, %d syncs, %d machine crashes lost %d unsynced batches, %d recovered by restarts",
 			l.Writes, l.Syncs, r.World.MachineCrashes, l.Lost, l.Recovered)

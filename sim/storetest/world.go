@@ -36,6 +36,8 @@ type World struct {
 
 	// MachineCrashes counts the power losses injected (MachineCrash).
 	MachineCrashes int
+	// TxReads counts the reads started by TxRead; LocalTxReads those a local replica answered.
+	TxReads, LocalTxReads int
 	// Struck counts, by message kind, the held messages of the writes that armed power losses
 	// struck right after (what the peer was about to promise when it lost power).
 	Struck map[string]int
@@ -214,6 +216,27 @@ func (w *World) onEvents(p *sim.Peer) {
 func (w *World) Read(addr string, key []byte, done Done) bool {
 	return w.S.Do(addr, func(m sim.Machine[core.Msg]) {
 		p := m.(*sim.Peer)
+		w.track(p, p.P.Read(w.S.Now(), key), done)
+	}) == nil
+}
+
+// TxRead reads key for a transaction on addr, as node.Tx does: when local is set and addr's own
+// replica can answer (txn.Machine.ReadLocal), from it with no message (possibly lagging: the
+// commit checks the version), else by a quorum read. False if addr is not running.
+func (w *World) TxRead(addr string, key []byte, local bool, done Done) bool {
+	return w.S.Do(addr, func(m sim.Machine[core.Msg]) {
+		p := m.(*sim.Peer)
+		w.TxReads++
+		if local {
+			if ev, ok := p.P.Txn.ReadLocal(key); ok {
+				w.LocalTxReads++
+				if w.Mutate != nil {
+					w.Mutate(p.Addr, &ev)
+				}
+				w.S.At(w.S.Now(), func() { done(ev, false) })
+				return
+			}
+		}
 		w.track(p, p.P.Read(w.S.Now(), key), done)
 	}) == nil
 }

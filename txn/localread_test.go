@@ -1,0 +1,105 @@
+package txn
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestReadLocalAnswersFromTheOwnReplica: a member of the key's group reads its committed state
+// without a message; a node outside the group cannot.
+func TestReadLocalAnswersFromTheOwnReplica(t *testing.T) {
+	c, nodes := fourNodes(t, 21)
+	names := c.groupMembers(nodes[0], "k")
+	require.Len(t, names, 3)
+	mem := c.nodes[names[0]]
+	require.NoError(t, c.put(mem, "k", "v1"))
+	c.run(50 * time.Millisecond) // the decision reaches every member
+
+	sent := c.sent
+	for _, name := range names {
+		ev, ok := c.nodes[name].m.ReadLocal([]byte("k"))
+		require.True(t, ok, "member %s", name)
+		require.True(t, ev.Found)
+		require.Equal(t, "v1", string(ev.Value))
+		require.Equal(t, uint64(1), ev.Version)
+	}
+	ev, ok := mem.m.ReadLocal([]byte("never-written"))
+	if ok { // "never-written" may be in another group; if this node holds it, it is absent
+		require.False(t, ev.Found)
+		require.Zero(t, ev.Version)
+	}
+	require.Equal(t, sent, c.sent, "a local read sends nothing")
+
+	for _, n := range nodes {
+		if !contains(names, n.name) {
+			_, ok := n.m.ReadLocal([]byte("k"))
+			require.False(t, ok, "%s is not a member of k's group", n.name)
+		}
+	}
+	_, ok = mem.m.ReadLocal(nil)
+	require.False(t, ok, "an empty key")
+}
+
+// TestReadLocalStepsAsideForAPendingWrite: while a member holds a commit's write lock it does
+// not answer locally (the value under the lock may already be acknowledged); once the decision
+// is applied it answers with the new value.
+func TestReadLocalStepsAsideForAPendingWrite(t *testing.T) {
+	c, nodes := fourNodes(t, 22)
+	names := c.groupMembers(nodes[0], "k")
+	mems := c.nodesNamed(names)
+	require.NoError(t, c.put(mems[0], "k", "v1"))
+	c.delay = func(m Message) time.Duration {
+		if m.Type == MsgDecide {
+			return 20 * time.Millisecond
+		}
+		return 0
+	}
+	id := mems[0].m.Commit(c.now, TxSpec{Ops: []Op{{Key: []byte("k"), ReadVersion: 1, Write: true, Value: []byte("v2")}}})
+	c.flush(mems[0])
+	for lockedCount(mems, "k") < 2 {
+		c.run(100 * time.Microsecond)
+	}
+	for _, n := range mems {
+		if lockedAt(n, "k") {
+			_, ok := n.m.ReadLocal([]byte("k"))
+			require.False(t, ok, "%s holds the write lock", n.name)
+		}
+	}
+	require.NoError(t, c.await(mems[0], id, time.Second).Err)
+	c.run(50 * time.Millisecond)
+	for _, n := range mems {
+		ev, ok := n.m.ReadLocal([]byte("k"))
+		require.True(t, ok, n.name)
+		require.Equal(t, "v2", string(ev.Value))
+		require.Equal(t, uint64(2), ev.Version)
+	}
+}
+
+// TestLaggingLocalReadConflicts: a member that has not heard of a commit yet answers the old
+// version locally; a transaction built on it must not commit (the prepare checks the version
+// at a majority), and a quorum read then returns the commit.
+func TestLaggingLocalReadConflicts(t *testing.T) {
+	c, nodes := fourNodes(t, 23)
+	names := c.groupMembers(nodes[0], "k")
+	mems := c.nodesNamed(names)
+	require.NoError(t, c.put(mems[0], "k", "v1"))
+	c.run(50 * time.Millisecond)
+
+	// mems[2] hears nothing of the next commit: it is cut off from the other two members.
+	lag := mems[2]
+	c.partition([]string{lag.name}, []string{mems[0].name, mems[1].name})
+	require.NoError(t, c.commit(mems[0], Op{Key: []byte("k"), ReadVersion: 1, Write: true, Value: []byte("v2")}).Err)
+	ev, ok := lag.m.ReadLocal([]byte("k"))
+	require.True(t, ok)
+	require.Equal(t, uint64(1), ev.Version, "the lagging member answers what it has")
+	c.heal()
+
+	res := c.commit(lag, Op{Key: []byte("k"), ReadVersion: ev.Version, Write: true, Value: []byte("lost")})
+	require.ErrorIs(t, res.Err, ErrConflict, "a commit on a stale local read must not overwrite v2")
+	r := c.get(lag, "k")
+	require.NoError(t, r.Err)
+	require.Equal(t, "v2", string(r.Value))
+	require.Equal(t, uint64(2), r.Version)
+}
