@@ -29,6 +29,8 @@
 //     read never returns a value older than an acknowledged commit: the replica holds its
 //     answer until the lock goes (at most LockTimeout; then it answers with the lock and the
 //     reader asks again), so the reader hears of the decision without re-reading.
+//   - ReadLocal answers from this node's own replica with no quorum, so it may lag: it is for
+//     reads inside a transaction only, whose prepare checks every version read at a majority.
 //   - Nothing here reads a clock, spawns goroutines or iterates a map into the output; the same
 //     inputs give the same outputs.
 package txn

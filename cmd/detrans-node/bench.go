@@ -170,6 +170,8 @@ type BenchResult struct {
 	SyncMSAvg     float64 `json:"fsync_ms_avg"`  // mean duration of one fsync
 	WritesPerOp   float64 `json:"writes_per_op"` // store records written in all peers, per op
 	WriteBytesOp  float64 `json:"write_bytes_per_op"`
+	ReadsPerOp    float64 `json:"quorum_reads_per_op"` // quorum reads started, per op
+	LocalPerOp    float64 `json:"local_reads_per_op"`  // transaction reads a peer's own replica answered, per op
 	// local mode: Local's latency is p50_ms..max_ms; visible_* is from Local returning on one
 	// peer to the change arriving through Watch on another.
 	Edits        int64   `json:"edits,omitempty"`
@@ -456,6 +458,8 @@ func sumReplies(reps []BenchReply) BenchReply {
 		t.SyncMS += r.SyncMS
 		t.Writes += r.Writes
 		t.WriteSize += r.WriteSize
+		t.Reads += r.Reads
+		t.LocalReads += r.LocalReads
 		if r.CPUMS < 0 || t.CPUMS < 0 {
 			t.CPUMS = -1
 		} else {
@@ -497,6 +501,8 @@ func summarize(reps []BenchReply, o *benchOptions, nodes int) (*BenchResult, err
 		res.SyncsPerOp = float64(t.Syncs) / float64(t.Ops)
 		res.WritesPerOp = float64(t.Writes) / float64(t.Ops)
 		res.WriteBytesOp = float64(t.WriteSize) / float64(t.Ops)
+		res.ReadsPerOp = float64(t.Reads) / float64(t.Ops)
+		res.LocalPerOp = float64(t.LocalReads) / float64(t.Ops)
 	}
 	if t.Syncs > 0 {
 		res.SyncMSAvg = t.SyncMS / float64(t.Syncs)
@@ -554,6 +560,7 @@ func printBench(w io.Writer, asJSON bool, r *BenchResult) error {
 		fmt.Fprintf(&b, "latency     p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n", r.P50MS, r.P90MS, r.P99MS, r.MaxMS)
 		fmt.Fprintf(&b, "work        %.1f messages (%.0f bytes) and %.2f fsyncs (%.2f ms each) per op, all peers\n", r.MsgsPerOp, r.BytesPerOp, r.SyncsPerOp, r.SyncMSAvg)
 		fmt.Fprintf(&b, "store       %.1f records written (%.0f bytes) per op, all peers\n", r.WritesPerOp, r.WriteBytesOp)
+		fmt.Fprintf(&b, "read path   %.2f quorum reads and %.2f local replica reads per op\n", r.ReadsPerOp, r.LocalPerOp)
 	}
 	if r.CPUS >= 0 {
 		unit := "committed tx"

@@ -65,10 +65,12 @@ type BenchReply struct {
 	CPUMS      float64    `json:"cpu_ms"`    // CPU time of this peer process during the run, -1 if unknown
 	MsgsSent   uint64     `json:"msgs_sent"` // protocol messages this peer sent during the run
 	BytesSent  uint64     `json:"bytes_sent"`
-	Syncs      uint64     `json:"syncs"`      // store fsyncs during the run
-	SyncMS     float64    `json:"sync_ms"`    // time spent in them
-	Writes     uint64     `json:"writes"`     // records written to the store during the run
-	WriteSize  uint64     `json:"write_size"` // their key and value bytes
+	Syncs      uint64     `json:"syncs"`       // store fsyncs during the run
+	SyncMS     float64    `json:"sync_ms"`     // time spent in them
+	Writes     uint64     `json:"writes"`      // records written to the store during the run
+	WriteSize  uint64     `json:"write_size"`  // their key and value bytes
+	Reads      uint64     `json:"reads"`       // quorum reads this peer started
+	LocalReads uint64     `json:"local_reads"` // transaction reads its own replicas answered
 	Hist       [][2]int64 `json:"latency_hist"`
 	Sum        uint64     `json:"sum"` // sum mode: total of the counters read
 	// local: when each edit's Local returned; watch: when each key's change arrived (Unix ns, 0: never)
@@ -230,7 +232,7 @@ func runBench(ctx context.Context, p peerAPI, req BenchRequest) BenchReply {
 
 	rep := BenchReply{Mode: req.Mode, ElapsedMS: float64(elapsed.Microseconds()) / 1000, CPUMS: -1,
 		MsgsSent: cnt.MsgsSent, BytesSent: cnt.BytesSent, Syncs: cnt.Syncs, SyncMS: ms(cnt.SyncTime),
-		Writes: cnt.Writes, WriteSize: cnt.WriteSize}
+		Writes: cnt.Writes, WriteSize: cnt.WriteSize, Reads: cnt.Reads, LocalReads: cnt.LocalReads}
 	if cpuOK {
 		rep.CPUMS = float64((cpu1 - cpu0).Microseconds()) / 1000
 	}
