@@ -24,7 +24,7 @@ var (
 	ErrNoQuorum = txn.ErrNoQuorum
 	// ErrUnknownOutcome: a commit was sent but its outcome could not be learnt; it may still
 	// have committed. It also matches ErrNoQuorum.
-	ErrUnknownOutcome = errors.Join(txn.ErrUnknownOutcome, txn.ErrNoQuorum)
+	ErrUnknownOutcome = txn.ErrUnknownOutcome
 )
 
 // Item is a key's committed state.
@@ -85,9 +85,9 @@ func (tx *Tx) Get(key []byte) (Item, error) {
 
 // read reads key's committed state as Get describes, without recording it.
 func (tx *Tx) read(key []byte) (Item, error) {
-	var local func() (txn.Event, bool)
+	var local func(now ring.Time) (txn.Event, bool)
 	if !tx.quorum {
-		local = func() (txn.Event, bool) { return tx.n.p.Txn.ReadLocal(key) }
+		local = func(now ring.Time) (txn.Event, bool) { return tx.n.p.Txn.ReadLocal(now, key) }
 	}
 	ev, err := tx.n.requestOr(tx.ctx, local, func(now ring.Time) uint64 { tx.n.counters.reads.Add(1); return tx.n.p.Read(now, key) })
 	if err != nil {
@@ -186,12 +186,12 @@ func (n *Node) request(ctx context.Context, start func(now ring.Time) uint64) (t
 }
 
 // requestOr is request, answered at once in the loop by local when it can.
-func (n *Node) requestOr(ctx context.Context, local func() (txn.Event, bool), start func(now ring.Time) uint64) (txn.Event, error) {
+func (n *Node) requestOr(ctx context.Context, local func(now ring.Time) (txn.Event, bool), start func(now ring.Time) uint64) (txn.Event, error) {
 	ch := make(chan txn.Event, 1)
 	var id uint64
 	if err := n.do(ctx, func(now ring.Time) {
 		if local != nil {
-			if ev, ok := local(); ok {
+			if ev, ok := local(now); ok {
 				n.counters.localReads.Add(1)
 				ch <- ev
 				return

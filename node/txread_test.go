@@ -35,12 +35,16 @@ func TestTxnReadsItsOwnReplicaFirstAndQuorumsOnRetry(t *testing.T) {
 		return v, nil
 	}
 
-	// The peer may not have heard of the Put's decision yet: a local read that lags conflicts
-	// and retries, which the counters below would show as a quorum read. Wait until it has.
+	// The peer may not have heard of the Put's decision yet (a local read that lags conflicts
+	// and retries, which the counters below would show as a quorum read), and it reads locally
+	// only while it hears from its group: a quorum read answers both. Wait until it has.
 	eventually(t, 10*time.Second, "the put applied at nodes[1]", func() (bool, string) {
+		if _, err := nodes[1].Get(ctx, key); err != nil {
+			return false, err.Error()
+		}
 		var got string
-		_ = nodes[1].do(ctx, func(ring.Time) {
-			if ev, ok := nodes[1].p.Txn.ReadLocal(key); ok {
+		_ = nodes[1].do(ctx, func(now ring.Time) {
+			if ev, ok := nodes[1].p.Txn.ReadLocal(now, key); ok {
 				got = string(ev.Value)
 			}
 		})

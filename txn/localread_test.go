@@ -1,6 +1,7 @@
 package txn
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -19,13 +20,13 @@ func TestReadLocalAnswersFromTheOwnReplica(t *testing.T) {
 
 	sent := c.sent
 	for _, name := range names {
-		ev, ok := c.nodes[name].m.ReadLocal([]byte("k"))
+		ev, ok := c.nodes[name].m.ReadLocal(c.now, []byte("k"))
 		require.True(t, ok, "member %s", name)
 		require.True(t, ev.Found)
 		require.Equal(t, "v1", string(ev.Value))
 		require.Equal(t, uint64(1), ev.Version)
 	}
-	ev, ok := mem.m.ReadLocal([]byte("never-written"))
+	ev, ok := mem.m.ReadLocal(c.now, []byte("never-written"))
 	if ok { // "never-written" may be in another group; if this node holds it, it is absent
 		require.False(t, ev.Found)
 		require.Zero(t, ev.Version)
@@ -34,11 +35,11 @@ func TestReadLocalAnswersFromTheOwnReplica(t *testing.T) {
 
 	for _, n := range nodes {
 		if !contains(names, n.name) {
-			_, ok := n.m.ReadLocal([]byte("k"))
+			_, ok := n.m.ReadLocal(c.now, []byte("k"))
 			require.False(t, ok, "%s is not a member of k's group", n.name)
 		}
 	}
-	_, ok = mem.m.ReadLocal(nil)
+	_, ok = mem.m.ReadLocal(c.now, nil)
 	require.False(t, ok, "an empty key")
 }
 
@@ -63,14 +64,14 @@ func TestReadLocalStepsAsideForAPendingWrite(t *testing.T) {
 	}
 	for _, n := range mems {
 		if lockedAt(n, "k") {
-			_, ok := n.m.ReadLocal([]byte("k"))
+			_, ok := n.m.ReadLocal(c.now, []byte("k"))
 			require.False(t, ok, "%s holds the write lock", n.name)
 		}
 	}
 	require.NoError(t, c.await(mems[0], id, time.Second).Err)
 	c.run(50 * time.Millisecond)
 	for _, n := range mems {
-		ev, ok := n.m.ReadLocal([]byte("k"))
+		ev, ok := n.m.ReadLocal(c.now, []byte("k"))
 		require.True(t, ok, n.name)
 		require.Equal(t, "v2", string(ev.Value))
 		require.Equal(t, uint64(2), ev.Version)
@@ -91,7 +92,7 @@ func TestLaggingLocalReadConflicts(t *testing.T) {
 	lag := mems[2]
 	c.partition([]string{lag.name}, []string{mems[0].name, mems[1].name})
 	require.NoError(t, c.commit(mems[0], Op{Key: []byte("k"), ReadVersion: 1, Write: true, Value: []byte("v2")}).Err)
-	ev, ok := lag.m.ReadLocal([]byte("k"))
+	ev, ok := lag.m.ReadLocal(c.now, []byte("k"))
 	require.True(t, ok)
 	require.Equal(t, uint64(1), ev.Version, "the lagging member answers what it has")
 	c.heal()
@@ -102,4 +103,48 @@ func TestLaggingLocalReadConflicts(t *testing.T) {
 	require.NoError(t, r.Err)
 	require.Equal(t, "v2", string(r.Value))
 	require.Equal(t, uint64(2), r.Version)
+}
+
+// TestReadLocalNeedsAMajorityHeardLately: a member cut off from the rest of its group stops
+// answering locally once it has heard from none of them for a while, so a transaction on the
+// minority side of a partition gets a clear "no quorum" from its read instead of sending a
+// commit whose outcome it could not learn.
+func TestReadLocalNeedsAMajorityHeardLately(t *testing.T) {
+	c, nodes := fourNodes(t, 24)
+	names := c.groupMembers(nodes[0], "k")
+	mems := c.nodesNamed(names)
+	require.NoError(t, c.put(mems[0], "k", "v1"))
+	c.run(10 * time.Millisecond)
+	alone := mems[2]
+	_, ok := alone.m.ReadLocal(c.now, []byte("k"))
+	require.True(t, ok, "heard from its group just now")
+
+	var others []string
+	for _, n := range nodes {
+		if n != alone {
+			others = append(others, n.name)
+		}
+	}
+	c.partition([]string{alone.name}, others)
+	c.run(alone.m.localReadFresh() + c.cfg.RetryInterval)
+	_, ok = alone.m.ReadLocal(c.now, []byte("k"))
+	require.False(t, ok, "heard from no other member lately")
+	id := alone.m.Read(c.now, []byte("k"))
+	c.flush(alone)
+	require.ErrorIs(t, c.await(alone, id, 10*time.Second).Err, ErrNoQuorum)
+
+	c.heal()
+	require.NoError(t, c.put(alone, "k", "v2")) // its quorum read and commit talk to the group
+	_, ok = alone.m.ReadLocal(c.now, []byte("k"))
+	require.True(t, ok, "heard from its group again")
+}
+
+// TestUnknownOutcomeMatchesNoQuorum: an unknown outcome is a kind of "no quorum" (errors.Is),
+// as the node API documents, and stays distinguishable.
+func TestUnknownOutcomeMatchesNoQuorum(t *testing.T) {
+	err := fmt.Errorf("commit: %w", ErrUnknownOutcome)
+	require.ErrorIs(t, err, ErrUnknownOutcome)
+	require.ErrorIs(t, err, ErrNoQuorum)
+	require.True(t, IsNoQuorum(err))
+	require.NotErrorIs(t, fmt.Errorf("read: %w", ErrNoQuorum), ErrUnknownOutcome)
 }

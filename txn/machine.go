@@ -111,8 +111,9 @@ type Machine struct {
 	props                    map[int]*proposal
 	pulls                    map[int]*pull
 	watches                  map[int]*watch
-	parked, parkSpare        []parkedRead // reads waiting for a lock to go (replica.go)
-	parkCheck                bool         // a lock went since the parked reads were last checked
+	parked, parkSpare        []parkedRead    // reads waiting for a lock to go (replica.go)
+	parkCheck                bool            // a lock went since the parked reads were last checked
+	heard                    map[string]Time // when a message from each peer last arrived (localread.go)
 	nextGossip, nextReconfig Time
 
 	out Output
@@ -151,6 +152,7 @@ func New(cfg Config, self ring.NodeRef, seed int64) (*Machine, error) {
 		props:     map[int]*proposal{},
 		pulls:     map[int]*pull{},
 		watches:   map[int]*watch{},
+		heard:     map[string]Time{},
 	}
 	for g := range m.groups {
 		m.groups[g] = newGroup(g)
@@ -219,6 +221,7 @@ func (m *Machine) Step(now Time, msg Message) {
 	if msg.To.Inc != 0 && msg.To.Inc != m.self.Inc && isReply(msg.Type) {
 		return // a reply to an earlier incarnation of this node: its request ids meant other things
 	}
+	m.noteHeard(now, msg.From.Addr)
 	switch msg.Type {
 	case MsgRead:
 		m.onRead(now, msg)
@@ -284,6 +287,7 @@ func (m *Machine) Tick(now Time) {
 		m.tickRetired(now)
 	}
 	if now >= m.nextGossip {
+		m.pruneHeard(now)
 		m.nextGossip = now.Add(m.cfg.GossipPeriod/2 + time.Duration(m.rng.Int64N(int64(m.cfg.GossipPeriod))))
 		m.gossip(now)
 	}

@@ -21,8 +21,17 @@ var (
 	// partition, or a group whose majority is down).
 	ErrNoQuorum = errors.New("txn: no quorum reachable")
 	// ErrUnknownOutcome: a commit's outcome could not be learnt in time; it may still commit.
-	ErrUnknownOutcome = errors.New("txn: commit outcome unknown (no quorum of acceptors reachable)")
+	// It also matches ErrNoQuorum (errors.Is), so check it first where the two differ.
+	ErrUnknownOutcome error = unknownOutcome{}
 )
+
+type unknownOutcome struct{}
+
+func (unknownOutcome) Error() string {
+	return "txn: commit outcome unknown (no quorum of acceptors reachable)"
+}
+
+func (unknownOutcome) Is(target error) bool { return target == ErrNoQuorum }
 
 // Op is one key of a transaction: the version it read (0: absent) and, for writes, the new value.
 type Op struct {
@@ -499,5 +508,5 @@ func (m *Machine) tickCommits(now Time) {
 
 // IsNoQuorum reports whether err means the store could not reach a quorum.
 func IsNoQuorum(err error) bool {
-	return errors.Is(err, ErrNoQuorum) || errors.Is(err, ErrUnknownOutcome)
+	return errors.Is(err, ErrNoQuorum) // ErrUnknownOutcome matches it too
 }

@@ -228,7 +228,7 @@ func (w *World) TxRead(addr string, key []byte, local bool, done Done) bool {
 		p := m.(*sim.Peer)
 		w.TxReads++
 		if local {
-			if ev, ok := p.P.Txn.ReadLocal(key); ok {
+			if ev, ok := p.P.Txn.ReadLocal(w.S.Now(), key); ok {
 				w.LocalTxReads++
 				if w.Mutate != nil {
 					w.Mutate(p.Addr, &ev)
