@@ -104,12 +104,7 @@ func TestPartitionThreePlusThree(t *testing.T) {
 // as possible: which side holds a group's majority depends on the random ring ids.
 func balancedSides(t *testing.T, peers []*harness.Peer, sts []node.Status) [2][]*harness.Peer {
 	t.Helper()
-	groups := map[int][]string{}
-	for _, s := range sts {
-		for _, g := range s.Groups {
-			groups[g.Group] = g.Slots
-		}
-	}
+	groups := harness.NewestViews(sts)
 	var best [2][]*harness.Peer
 	bestScore := -1
 	for mask := 0; mask < 1<<len(peers); mask++ {

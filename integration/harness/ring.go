@@ -83,8 +83,9 @@ func OwnerOf(sts []node.Status, key string) (string, error) {
 }
 
 // GroupSlots is the replica slots (peer IDs) of key's group in the views the statuses report:
-// the view of the first peer that holds the group. Statuses should be settled
-// (node.GroupsFollowRing) for the answer to be the ring-given one.
+// the newest (highest epoch) of them. A peer dropped from a group that never installed the view
+// without it still reports its last one, so the first view found can be stale. Statuses should
+// be settled (node.GroupsFollowRing) for the answer to be the ring-given one.
 func GroupSlots(sts []node.Status, key string) ([]string, error) {
 	if len(sts) == 0 {
 		return nil, fmt.Errorf("no peers")
@@ -94,12 +95,25 @@ func GroupSlots(sts []node.Status, key string) ([]string, error) {
 		return nil, err
 	}
 	g := pl.GroupOf([]byte(key))
+	if slots, ok := NewestViews(sts)[g]; ok {
+		return slots, nil
+	}
+	return nil, fmt.Errorf("no peer holds group %d of key %q", g, key)
+}
+
+// NewestViews maps every group some status reports to the slots of its newest view.
+func NewestViews(sts []node.Status) map[int][]string {
+	newest := map[int]node.GroupStatus{}
 	for _, s := range sts {
 		for _, gs := range s.Groups {
-			if gs.Group == g {
-				return gs.Slots, nil
+			if cur, ok := newest[gs.Group]; !ok || gs.Epoch > cur.Epoch {
+				newest[gs.Group] = gs
 			}
 		}
 	}
-	return nil, fmt.Errorf("no peer holds group %d of key %q", g, key)
+	out := make(map[int][]string, len(newest))
+	for g, gs := range newest {
+		out[g] = gs.Slots
+	}
+	return out
 }

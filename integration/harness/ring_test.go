@@ -6,6 +6,7 @@ import (
 
 	"github.com/detrans/detrans/node"
 	"github.com/detrans/detrans/ring"
+	"github.com/detrans/detrans/txn"
 	"github.com/stretchr/testify/require"
 )
 
@@ -86,4 +87,23 @@ func TestParseReady(t *testing.T) {
 	require.Error(t, err)
 	_, err = parseReady("detrans-node ready peer_id=P")
 	require.ErrorContains(t, err, "incomplete")
+}
+
+// TestGroupSlotsTakesTheNewestView: a peer dropped from a group may still report the view it
+// last installed; the slots come from the newest view whichever peer reports it first.
+func TestGroupSlotsTakesTheNewestView(t *testing.T) {
+	pl := txn.DefaultPlacement()
+	g := pl.GroupOf([]byte("k"))
+	sts := []node.Status{
+		{PeerID: "old", Placement: node.PlacementStatus{Groups: pl.Groups, Replicas: pl.Replicas},
+			Groups: []node.GroupStatus{{Group: g, Epoch: 3, Slots: []string{"old", "a", "b"}}}},
+		{PeerID: "a", Groups: []node.GroupStatus{{Group: g, Epoch: 5, Slots: []string{"c", "a", "b"}}}},
+		{PeerID: "c", Groups: []node.GroupStatus{{Group: g, Epoch: 5, Slots: []string{"c", "a", "b"}}, {Group: g + 1, Epoch: 2, Slots: []string{"c"}}}},
+	}
+	slots, err := GroupSlots(sts, "k")
+	require.NoError(t, err)
+	require.Equal(t, []string{"c", "a", "b"}, slots)
+	views := NewestViews(sts)
+	require.Len(t, views, 2)
+	require.Equal(t, []string{"c"}, views[g+1])
 }
