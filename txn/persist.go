@@ -34,6 +34,7 @@ func (m *Machine) persistGroupMeta(gs *group) {
 	e.u(gs.accBallot)
 	e.view(gs.accView)
 	e.u(gs.seq)
+	e.u(gs.handedOff)
 	m.batch().PutMeta(groupName(gs.idx), e.b)
 }
 
@@ -56,6 +57,9 @@ func decodeGroupMeta(g int, b []byte, now Time) (*group, error) {
 	gs.accView = d.view()
 	if len(d.b) > 0 {
 		gs.seq = d.u()
+	}
+	if len(d.b) > 0 { // records written before handedOff existed end here
+		gs.handedOff = d.u()
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("trailing bytes in group record")

@@ -144,7 +144,7 @@ func (m *Machine) tickProposals(now Time) {
 			}
 			continue
 		}
-		if gs.fenced() && gs.view.Has(m.self.Addr) && m.pulls[g] == nil && now.Sub(gs.accAt) >= 4*m.cfg.ReconfigPeriod {
+		if gs.accEpoch > gs.view.Epoch && gs.view.Has(m.self.Addr) && m.pulls[g] == nil && now.Sub(gs.accAt) >= 4*m.cfg.ReconfigPeriod {
 			// We accepted a value for the next epoch that was never announced: run Paxos for
 			// that epoch ourselves; phase 1 recovers whatever value may have been chosen.
 			m.propose(now, gs.view.Clone(), gs.accView.Clone())

@@ -32,6 +32,10 @@ type group struct {
 	accAt     Time
 
 	lockCheck Time
+
+	// handedOff is the epoch of this member's view whose state it handed to a member of a
+	// newer, chosen view (transfer.go): it answers no data request of that epoch any more.
+	handedOff uint64
 }
 
 type item struct {
@@ -43,9 +47,10 @@ func newGroup(g int) *group {
 	return &group{idx: g, items: map[string]*item{}, locked: map[string]bool{}, subs: map[string]*sub{}}
 }
 
-// fenced: a view change for the next epoch was accepted here; no operation of the current
-// epoch may complete through this member any more.
-func (gs *group) fenced() bool { return gs.accEpoch > gs.view.Epoch }
+// fenced: a view change for the next epoch was accepted here, or this member's state of the
+// current epoch was handed to the next view; no operation of the current epoch may complete
+// through this member any more.
+func (gs *group) fenced() bool { return gs.accEpoch > gs.view.Epoch || gs.handedOff >= gs.view.Epoch }
 
 // serving reports whether this member may answer data requests of the named epoch.
 func (m *Machine) status(g int, epoch uint64) (Code, *group) {

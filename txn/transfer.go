@@ -16,6 +16,15 @@ import (
 //     others intersect every such majority; writes from before e are on every ready member.
 // Items merge by highest version; locks travel with the data, and we ask the acceptors about
 // every lock we saw, so a transaction that was deciding while the view changed still reaches us.
+//
+// A member of e-1 that hands its state to e (answers a pull of e-1 naming e, or counts its own
+// data in its own pull) stops serving e-1 (group.handedOff, durable before the answer leaves).
+// The change to e fenced only the majority that accepted it; a member outside that majority
+// could otherwise vote in e-1 after its state was taken, and a transaction that had one vote
+// from inside the majority before the change would commit in e-1 with it — while e, whose
+// members had not all seen that lock, committed the same version (storetest seed 3067). With
+// the pulled majority fenced, every e-1 transaction that can still commit holds a lock the
+// pull saw.
 // An item holds one lock, so when two sources hold locks of different transactions for the same
 // new version (both prepared from the same version; at most one can commit) we cannot keep both,
 // and the one we dropped may be the one that commits — with a decision that, if recovered, carries
@@ -46,6 +55,7 @@ func (m *Machine) startPull(now Time, target, source View) {
 		if source.Has(m.self.Addr) && gs.readyEpoch >= source.Epoch {
 			p.self = true
 			p.done[m.self.Addr] = true
+			m.handOff(gs, source.Epoch)
 		}
 	} else {
 		n := len(target.Members())
@@ -64,7 +74,7 @@ func (m *Machine) sendPulls(now Time, p *pull) {
 		if p.done[mem.Addr] || mem.Addr == m.self.Addr {
 			continue
 		}
-		msg := Message{Type: MsgPull, To: mem, Group: uint32(p.target.Group), Epoch: p.source.Epoch}
+		msg := Message{Type: MsgPull, To: mem, Group: uint32(p.target.Group), Epoch: p.source.Epoch, View: p.target}
 		if a := p.after[mem.Addr]; a != nil {
 			msg.Items = []Item{{Key: a}}
 		}
@@ -107,6 +117,10 @@ func (m *Machine) onPull(now Time, msg Message) {
 		m.send(rep)
 		return
 	}
+	if msg.View.Epoch > msg.Epoch && msg.View.Group == g {
+		m.handOff(gs, msg.Epoch) // the puller serves msg.View from what we answer
+		m.learn(msg.View)
+	}
 	var after string
 	if len(msg.Items) == 1 {
 		after = string(msg.Items[0].Key)
@@ -133,6 +147,15 @@ func (m *Machine) onPull(now Time, msg Message) {
 		rep.Items = append(rep.Items, w)
 	}
 	m.send(rep)
+}
+
+// handOff fences this member's view of epoch: its state of that epoch goes to a newer view.
+func (m *Machine) handOff(gs *group, epoch uint64) {
+	if gs.view.Epoch != epoch || gs.handedOff >= epoch {
+		return
+	}
+	gs.handedOff = epoch
+	m.persistGroupMeta(gs)
 }
 
 func (m *Machine) onPullReply(now Time, msg Message) {
