@@ -13,8 +13,9 @@
 //
 // Invariants:
 //   - A read or a vote counts only from a member answering for the epoch the requester named
-//     (a consistent quorum); a member that accepted the next view is fenced and answers no
-//     request of the current one, so no operation completes across a view change.
+//     (a consistent quorum); a member that accepted the next view, or handed its state to it
+//     (a pull), is fenced and answers no request of the current one, so no operation completes
+//     across a view change.
 //   - A view changes only by single-decree Paxos among a majority of the previous view, one
 //     member at a time (a change puts one node in one slot; if that node held a later slot, the
 //     node it displaces takes that one, so the members stay the same), and every member of the

@@ -16,6 +16,11 @@ import (
 //     others intersect every such majority; writes from before e are on every ready member.
 // Items merge by highest version; locks travel with the data, and we ask the acceptors about
 // every lock we saw, so a transaction that was deciding while the view changed still reaches us.
+// An item holds one lock, so when two sources hold locks of different transactions for the same
+// new version (both prepared from the same version; at most one can commit) we cannot keep both,
+// and the one we dropped may be the one that commits — with a decision that, if recovered, carries
+// no values. The pull then does not finish: it asks every source again a little later, by when
+// the holders have applied or released their locks (they ask the acceptors themselves).
 //
 // A member of e-1 that hands its state to e (answers a pull of e-1 naming e, or counts its own
 // data in its own pull) stops serving e-1 (group.handedOff, durable before the answer leaves).
@@ -25,11 +30,6 @@ import (
 // members had not all seen that lock, committed the same version (storetest seed 3067). With
 // the pulled majority fenced, every e-1 transaction that can still commit holds a lock the
 // pull saw.
-// An item holds one lock, so when two sources hold locks of different transactions for the same
-// new version (both prepared from the same version; at most one can commit) we cannot keep both,
-// and the one we dropped may be the one that commits — with a decision that, if recovered, carries
-// no values. The pull then does not finish: it asks every source again a little later, by when
-// the holders have applied or released their locks (they ask the acceptors themselves).
 
 const pullPage = 256 << 10 // bytes of values per pull reply
 
