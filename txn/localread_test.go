@@ -2,26 +2,32 @@ package txn
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
+// groupWithK starts four nodes and commits k = v1 at version 1; mems are k's group members.
+func groupWithK(t *testing.T, seed uint64) (c *cluster, nodes, mems []*tnode) {
+	c, nodes = fourNodes(t, seed)
+	mems = c.nodesNamed(c.groupMembers(nodes[0], "k"))
+	require.Len(t, mems, 3)
+	require.NoError(t, c.put(mems[0], "k", "v1"))
+	c.run(10 * time.Millisecond) // the decision reaches every member
+	return c, nodes, mems
+}
+
 // TestReadLocalAnswersFromTheOwnReplica: a member of the key's group reads its committed state
 // without a message; a node outside the group cannot.
 func TestReadLocalAnswersFromTheOwnReplica(t *testing.T) {
-	c, nodes := fourNodes(t, 21)
-	names := c.groupMembers(nodes[0], "k")
-	require.Len(t, names, 3)
-	mem := c.nodes[names[0]]
-	require.NoError(t, c.put(mem, "k", "v1"))
-	c.run(50 * time.Millisecond) // the decision reaches every member
-
+	c, nodes, mems := groupWithK(t, 21)
+	mem := mems[0]
 	sent := c.sent
-	for _, name := range names {
-		ev, ok := c.nodes[name].m.ReadLocal(c.now, []byte("k"))
-		require.True(t, ok, "member %s", name)
+	for _, n := range mems {
+		ev, ok := n.m.ReadLocal(c.now, []byte("k"))
+		require.True(t, ok, "member %s", n.name)
 		require.True(t, ev.Found)
 		require.Equal(t, "v1", string(ev.Value))
 		require.Equal(t, uint64(1), ev.Version)
@@ -34,7 +40,7 @@ func TestReadLocalAnswersFromTheOwnReplica(t *testing.T) {
 	require.Equal(t, sent, c.sent, "a local read sends nothing")
 
 	for _, n := range nodes {
-		if !contains(names, n.name) {
+		if !slices.Contains(mems, n) {
 			_, ok := n.m.ReadLocal(c.now, []byte("k"))
 			require.False(t, ok, "%s is not a member of k's group", n.name)
 		}
@@ -47,10 +53,7 @@ func TestReadLocalAnswersFromTheOwnReplica(t *testing.T) {
 // not answer locally (the value under the lock may already be acknowledged); once the decision
 // is applied it answers with the new value.
 func TestReadLocalStepsAsideForAPendingWrite(t *testing.T) {
-	c, nodes := fourNodes(t, 22)
-	names := c.groupMembers(nodes[0], "k")
-	mems := c.nodesNamed(names)
-	require.NoError(t, c.put(mems[0], "k", "v1"))
+	c, _, mems := groupWithK(t, 22)
 	c.delay = func(m Message) time.Duration {
 		if m.Type == MsgDecide {
 			return 20 * time.Millisecond
@@ -82,11 +85,7 @@ func TestReadLocalStepsAsideForAPendingWrite(t *testing.T) {
 // version locally; a transaction built on it must not commit (the prepare checks the version
 // at a majority), and a quorum read then returns the commit.
 func TestLaggingLocalReadConflicts(t *testing.T) {
-	c, nodes := fourNodes(t, 23)
-	names := c.groupMembers(nodes[0], "k")
-	mems := c.nodesNamed(names)
-	require.NoError(t, c.put(mems[0], "k", "v1"))
-	c.run(50 * time.Millisecond)
+	c, _, mems := groupWithK(t, 23)
 
 	// mems[2] hears nothing of the next commit: it is cut off from the other two members.
 	lag := mems[2]
@@ -110,11 +109,7 @@ func TestLaggingLocalReadConflicts(t *testing.T) {
 // minority side of a partition gets a clear "no quorum" from its read instead of sending a
 // commit whose outcome it could not learn.
 func TestReadLocalNeedsAMajorityHeardLately(t *testing.T) {
-	c, nodes := fourNodes(t, 24)
-	names := c.groupMembers(nodes[0], "k")
-	mems := c.nodesNamed(names)
-	require.NoError(t, c.put(mems[0], "k", "v1"))
-	c.run(10 * time.Millisecond)
+	c, nodes, mems := groupWithK(t, 24)
 	alone := mems[2]
 	_, ok := alone.m.ReadLocal(c.now, []byte("k"))
 	require.True(t, ok, "heard from its group just now")
