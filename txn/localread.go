@@ -2,10 +2,7 @@ package txn
 
 import (
 	"bytes"
-	"slices"
 	"time"
-
-	"github.com/detrans/detrans/ring"
 )
 
 // ReadLocal answers a read inside a transaction from this node's own replica of key, with no
@@ -29,7 +26,7 @@ func (m *Machine) ReadLocal(now Time, key []byte) (ev Event, ok bool) {
 		return Event{}, false
 	}
 	g := m.pl.GroupOf(key)
-	code, gs := m.status(g, max(m.known[g].Epoch, m.groups[g].view.Epoch))
+	code, gs := m.status(g, m.newestEpoch(g))
 	if code != CodeOK || !m.hearsMajority(now, gs.view) {
 		return Event{}, false
 	}
@@ -55,14 +52,8 @@ func (m *Machine) localReadFresh() time.Duration { return 10 * m.cfg.RetryInterv
 // majority of v.
 func (m *Machine) hearsMajority(now Time, v View) bool {
 	need := v.Quorum() - 1 // this node is one
-	for i, s := range v.Slots {
-		if need <= 0 {
-			break
-		}
-		if s.IsZero() || s.Addr == m.self.Addr || slices.ContainsFunc(v.Slots[:i], func(r ring.NodeRef) bool { return r.Addr == s.Addr }) {
-			continue
-		}
-		if at, ok := m.heard[s.Addr]; ok && now.Sub(at) <= m.localReadFresh() {
+	for _, mem := range v.Members() {
+		if at, ok := m.heard[mem.Addr]; ok && mem.Addr != m.self.Addr && now.Sub(at) <= m.localReadFresh() {
 			need--
 		}
 	}

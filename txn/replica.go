@@ -116,6 +116,9 @@ func (m *Machine) newest(g int) View {
 	return v.Clone()
 }
 
+// newestEpoch is newest(g).Epoch without the copy.
+func (m *Machine) newestEpoch(g int) uint64 { return max(m.known[g].Epoch, m.groups[g].view.Epoch) }
+
 func (m *Machine) onPrepare(now Time, msg Message) {
 	g := int(msg.Group)
 	code, gs := m.status(g, msg.Epoch)
